@@ -1,0 +1,173 @@
+//! Command-line definitions. The help text lives here, next to the flags it describes.
+
+use crate::preset::Lang;
+use crate::render::{Protocol, DEFAULT_IDENTIFIER_PREFIX};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "profilegen",
+    version,
+    about = "Writes correct iOS/macOS mail configuration profiles (.mobileconfig)",
+    long_about = "Writes correct iOS/macOS mail configuration profiles (.mobileconfig) from provider \
+presets: the right servers, ports, TLS and username for docomo, SoftBank, iCloud, Gmail and more, \
+so that the iPhone never shows \"Cannot Connect Using SSL\" or \"Cannot Get Mail\" because of a typo.",
+    after_help = "Exit status: 0 success, 1 error, 2 bad command line."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Directory of extra provider presets (*.yaml); a preset with a built-in preset's id replaces it
+    #[arg(long, global = true, value_name = "DIR")]
+    pub carriers: Option<PathBuf>,
+
+    /// Language of notes and of the text put in profiles [default: from LANG; ja or en]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+
+    /// Print only warnings and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write one profile from a provider preset
+    #[command(after_help = NEW_EXAMPLES)]
+    New(Box<NewArgs>),
+    /// List the provider presets, or show one
+    Carriers(CarriersArgs),
+}
+
+const NEW_EXAMPLES: &str = "\
+Examples:
+  profilegen new --email taro@i.softbank.jp --name '山田 太郎' -o taro.mobileconfig
+  profilegen new --email hanako@docomo.ne.jp --username my-d-account-id -o .
+  profilegen new --email ichiro@gmail.com --protocol pop > ichiro.mobileconfig
+  profilegen new --email jiro@example.co.jp --imap-host imap.example.co.jp --smtp-host smtp.example.co.jp
+  printf '%s' \"$APP_PASSWORD\" | profilegen new --email me@icloud.com --password-stdin -o me.mobileconfig
+
+By default no password goes into the profile: the phone asks for it during installation.";
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The mail address; its domain picks the preset
+    #[arg(short, long, value_name = "ADDRESS")]
+    pub email: String,
+
+    /// The sender name shown in sent mail (EmailAccountName)
+    #[arg(short, long)]
+    pub name: Option<String>,
+
+    /// Use this preset instead of the one the address's domain picks
+    #[arg(short, long, value_name = "ID")]
+    pub carrier: Option<String>,
+
+    /// Incoming protocol [default: imap, or pop when the provider has only POP]
+    #[arg(long, value_enum)]
+    pub protocol: Option<Protocol>,
+
+    /// Login name for both servers, replacing the preset's rule (e.g. docomo's dアカウントID)
+    #[arg(short, long)]
+    pub username: Option<String>,
+
+    /// Organisation shown on the install screen (PayloadOrganization)
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+
+    /// Profile description, replacing the description.j2 template
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    /// Profile name, replacing the display_name.j2 template
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+
+    /// Account name in Settings and Mail, replacing the account_description.j2 template
+    #[arg(long, value_name = "TEXT")]
+    pub account_description: Option<String>,
+
+    #[command(flatten)]
+    pub servers: ServerArgs,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+
+    /// Start of the PayloadIdentifier; the account is appended
+    #[arg(long, value_name = "PREFIX", default_value = DEFAULT_IDENTIFIER_PREFIX)]
+    pub identifier_prefix: String,
+
+    /// Use random PayloadUUIDs instead of ones derived from the account
+    #[arg(long)]
+    pub random_uuids: bool,
+
+    /// Directory of templates (display_name.j2, description.j2, account_description.j2, file_name.j2) replacing the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Output file, or a directory to write the templated file name into; '-' or nothing: stdout
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Server overrides")]
+pub struct ServerArgs {
+    /// IMAP server host name
+    #[arg(long, value_name = "HOST")]
+    pub imap_host: Option<String>,
+    /// IMAP server port
+    #[arg(long, value_name = "PORT")]
+    pub imap_port: Option<u16>,
+    /// POP server host name
+    #[arg(long, value_name = "HOST")]
+    pub pop_host: Option<String>,
+    /// POP server port
+    #[arg(long, value_name = "PORT")]
+    pub pop_port: Option<u16>,
+    /// SMTP server host name
+    #[arg(long, value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP server port (SoftBank: 587 or 465)
+    #[arg(long, value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Password (left out unless asked: the phone prompts for it)")]
+#[group(multiple = false)]
+pub struct PasswordArgs {
+    /// Read the password from standard input and embed it (the file is created 0600)
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Take the password from this environment variable and embed it
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Prompt for the password on the terminal and embed it
+    #[arg(long)]
+    pub ask_password: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CarriersArgs {
+    #[command(subcommand)]
+    pub command: Option<CarriersCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CarriersCommand {
+    /// List every preset (the default)
+    List,
+    /// Show everything a preset says: servers, ports, username rule, notes and sources
+    Show {
+        /// Preset id (see `profilegen carriers`), or a mail address or domain
+        id: String,
+    },
+}

@@ -1,0 +1,135 @@
+//! `profilegen new`: one profile from a preset.
+
+use super::Ctx;
+use crate::cli::{NewArgs, PasswordArgs};
+use crate::error::{Error, Result};
+use crate::output::{self, Mode};
+use crate::preset::Registry;
+use crate::profile::{Payload, Secret};
+use crate::render::{self, Request, ServerOverrides, Templates, UuidMode};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
+    let templates = Templates::load(args.templates.as_deref())?;
+    let to_stdout = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
+    let password = read_password(&args.password, &args.email)?;
+    if password.is_some() && to_stdout && std::io::stdout().is_terminal() {
+        return Err(Error::input(
+            "--output",
+            "the profile would hold the password and go to the terminal; write it to a file with -o",
+        ));
+    }
+    let req = Request {
+        email: args.email,
+        name: args.name,
+        carrier: args.carrier,
+        protocol: args.protocol,
+        username: args.username,
+        organization: args.org,
+        description: args.description,
+        display_name: args.display_name,
+        account_description: args.account_description,
+        password,
+        servers: ServerOverrides {
+            imap_host: args.servers.imap_host,
+            imap_port: args.servers.imap_port,
+            pop_host: args.servers.pop_host,
+            pop_port: args.servers.pop_port,
+            smtp_host: args.servers.smtp_host,
+            smtp_port: args.servers.smtp_port,
+        },
+        identifier_prefix: args.identifier_prefix,
+        uuids: if args.random_uuids {
+            UuidMode::Random
+        } else {
+            UuidMode::Derived
+        },
+        lang: ctx.lang,
+    };
+    let rendered = render::render(&req, registry, &templates)?;
+    let bytes = rendered.profile.to_xml();
+    let secret = rendered.profile.holds_secret();
+    let target: Option<PathBuf> = match args.output {
+        None => None,
+        Some(p) if p == Path::new("-") => None,
+        Some(p) if p.is_dir() => Some(p.join(&rendered.file_name)),
+        Some(p) => Some(p),
+    };
+    for w in &rendered.warnings {
+        ctx.warn(w);
+    }
+    match &target {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|_| out.flush())
+                .map_err(|e| Error::io("<stdout>", e))?;
+        }
+        Some(path) => {
+            let mode = if secret { Mode::Secret } else { Mode::Public };
+            output::write_atomic(path, &bytes, mode)?;
+            let Payload::Mail(m) = &rendered.profile.content[0];
+            ctx.info(&format!(
+                "wrote {} ({}: incoming {}:{}, outgoing {}:{}, TLS on both)",
+                path.display(),
+                rendered.preset_id.as_deref().unwrap_or("custom servers"),
+                m.incoming_host,
+                m.incoming_port.unwrap_or_default(),
+                m.outgoing_host,
+                m.outgoing_port.unwrap_or_default(),
+            ));
+        }
+    }
+    if secret {
+        let shown = target
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "the profile".into());
+        ctx.warn(&format!(
+            "{shown} holds the mail password in clear text (file mode 0600); hand it over only on a channel you trust and delete it after installing"
+        ));
+    }
+    for n in &rendered.notes {
+        ctx.note(n);
+    }
+    Ok(())
+}
+
+/// The password, when the user asked to embed one. Never from argv.
+fn read_password(args: &PasswordArgs, email: &str) -> Result<Option<Secret>> {
+    if args.password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        let s = s.strip_suffix('\n').unwrap_or(&s);
+        let s = s.strip_suffix('\r').unwrap_or(s);
+        return Ok(Some(Secret::new(s.to_string())));
+    }
+    if let Some(var) = &args.password_env {
+        return match std::env::var(var) {
+            Ok(v) => Ok(Some(Secret::new(v))),
+            Err(std::env::VarError::NotPresent) => Err(Error::input(
+                "--password-env",
+                format!("the environment variable {var} is not set"),
+            )),
+            Err(std::env::VarError::NotUnicode(_)) => Err(Error::input(
+                "--password-env",
+                format!("the environment variable {var} is not valid UTF-8"),
+            )),
+        };
+    }
+    if args.ask_password {
+        let p = rpassword::prompt_password(format!("Password for {}: ", email.trim())).map_err(
+            |e| {
+                Error::input(
+                    "--ask-password",
+                    format!("cannot read from the terminal: {e}"),
+                )
+            },
+        )?;
+        return Ok(Some(Secret::new(p)));
+    }
+    Ok(None)
+}

@@ -1,0 +1,77 @@
+//! Errors a user can act on: each says what went wrong, where, and (in `help`) what to do.
+
+use crate::preset::PresetError;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value the user gave is not acceptable.
+    #[error("{field}: {message}")]
+    Input { field: String, message: String },
+
+    /// The address belongs to a provider no mail profile can serve.
+    #[error("{address}: {reason}")]
+    Unsupported {
+        address: String,
+        reason: String,
+        instead: Option<String>,
+    },
+
+    #[error("no preset for the domain {domain:?}")]
+    UnknownDomain { domain: String },
+
+    #[error("no preset with the id {id:?}")]
+    UnknownCarrier {
+        id: String,
+        suggestion: Option<String>,
+    },
+
+    #[error("template {name}: {message}")]
+    Template { name: String, message: String },
+
+    #[error(transparent)]
+    Preset(#[from] PresetError),
+
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn input(field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Input {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// What the user can do about it, if there is something to say.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Error::Unsupported { instead, .. } => instead.as_ref().map(|i| format!("instead: {i}")),
+            Error::UnknownDomain { .. } => Some(
+                "pass --carrier ID (see `profilegen carriers`), or give the servers with --imap-host and --smtp-host".into(),
+            ),
+            Error::UnknownCarrier { suggestion, .. } => Some(match suggestion {
+                Some(s) => format!("did you mean {s:?}? `profilegen carriers` lists them all"),
+                None => "`profilegen carriers` lists the presets".into(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

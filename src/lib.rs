@@ -1,0 +1,16 @@
+//! profilegen writes correct iOS/macOS mail configuration profiles (`.mobileconfig`).
+//!
+//! Data flows one way: user input → [`render`] (merged with a [`preset`]) → typed
+//! [`profile::Profile`] → plist bytes → file. The key knowledge lives in [`schema`].
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod output;
+pub mod preset;
+pub mod profile;
+pub mod render;
+pub mod schema;
+pub mod text;
+
+pub use error::{Error, Result};

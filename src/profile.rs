@@ -1,0 +1,256 @@
+//! The typed model of a configuration profile and of the `com.apple.mail.managed` payload,
+//! serialised with the `plist` crate. Key names and types are those of [`crate::schema`]; a test
+//! (and every run of `new`) checks the serialised dictionary against that table.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `EmailAccountType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountType {
+    #[serde(rename = "EmailTypeIMAP")]
+    Imap,
+    #[serde(rename = "EmailTypePOP")]
+    Pop,
+}
+
+/// `IncomingMailServerAuthentication` / `OutgoingMailServerAuthentication`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthMethod {
+    #[serde(rename = "EmailAuthNone")]
+    None,
+    #[serde(rename = "EmailAuthPassword")]
+    Password,
+    #[serde(rename = "EmailAuthCRAMMD5")]
+    CramMd5,
+    #[serde(rename = "EmailAuthNTLM")]
+    Ntlm,
+    #[serde(rename = "EmailAuthHTTPMD5")]
+    HttpMd5,
+}
+
+/// A password. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Self {
+        Secret(s)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// A `com.apple.mail.managed` payload. Fields are in the order they are written (sorted as
+/// Apple's own tools sort keys); `None` fields are left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailPayload {
+    #[serde(
+        rename = "EmailAccountDescription",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account_description: Option<String>,
+    #[serde(rename = "EmailAccountName", skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    #[serde(rename = "EmailAccountType")]
+    pub account_type: AccountType,
+    #[serde(rename = "EmailAddress", skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+    #[serde(rename = "IncomingMailServerAuthentication")]
+    pub incoming_auth: AuthMethod,
+    #[serde(rename = "IncomingMailServerHostName")]
+    pub incoming_host: String,
+    #[serde(
+        rename = "IncomingMailServerIMAPPathPrefix",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub imap_path_prefix: Option<String>,
+    #[serde(
+        rename = "IncomingMailServerPortNumber",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub incoming_port: Option<u16>,
+    /// Always written: Apple's default is `false`.
+    #[serde(rename = "IncomingMailServerUseSSL")]
+    pub incoming_ssl: bool,
+    #[serde(
+        rename = "IncomingMailServerUsername",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub incoming_username: Option<String>,
+    #[serde(rename = "IncomingPassword", skip_serializing_if = "Option::is_none")]
+    pub incoming_password: Option<Secret>,
+    #[serde(rename = "OutgoingMailServerAuthentication")]
+    pub outgoing_auth: AuthMethod,
+    #[serde(rename = "OutgoingMailServerHostName")]
+    pub outgoing_host: String,
+    #[serde(
+        rename = "OutgoingMailServerPortNumber",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub outgoing_port: Option<u16>,
+    /// Always written: Apple's default is `false`.
+    #[serde(rename = "OutgoingMailServerUseSSL")]
+    pub outgoing_ssl: bool,
+    #[serde(
+        rename = "OutgoingMailServerUsername",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub outgoing_username: Option<String>,
+    #[serde(rename = "OutgoingPassword", skip_serializing_if = "Option::is_none")]
+    pub outgoing_password: Option<Secret>,
+    #[serde(
+        rename = "OutgoingPasswordSameAsIncomingPassword",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub outgoing_password_same_as_incoming: Option<bool>,
+    #[serde(rename = "PayloadDescription", skip_serializing_if = "Option::is_none")]
+    pub payload_description: Option<String>,
+    #[serde(rename = "PayloadDisplayName", skip_serializing_if = "Option::is_none")]
+    pub payload_display_name: Option<String>,
+    #[serde(rename = "PayloadIdentifier")]
+    pub payload_identifier: String,
+    #[serde(
+        rename = "PayloadOrganization",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub payload_organization: Option<String>,
+    #[serde(rename = "PayloadType")]
+    pub payload_type: String,
+    #[serde(rename = "PayloadUUID")]
+    pub payload_uuid: String,
+    #[serde(rename = "PayloadVersion")]
+    pub payload_version: i64,
+    #[serde(rename = "PreventAppSheet", skip_serializing_if = "Option::is_none")]
+    pub prevent_app_sheet: Option<bool>,
+    #[serde(rename = "PreventMove", skip_serializing_if = "Option::is_none")]
+    pub prevent_move: Option<bool>,
+    #[serde(
+        rename = "SMIMEEncryptionEnabled",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub smime_encryption_enabled: Option<bool>,
+    #[serde(
+        rename = "SMIMEEncryptionCertificateUUID",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub smime_encryption_certificate_uuid: Option<String>,
+    #[serde(
+        rename = "SMIMESigningEnabled",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub smime_signing_enabled: Option<bool>,
+    #[serde(
+        rename = "SMIMESigningCertificateUUID",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub smime_signing_certificate_uuid: Option<String>,
+    #[serde(rename = "VPNUUID", skip_serializing_if = "Option::is_none")]
+    pub vpn_uuid: Option<String>,
+    #[serde(rename = "allowMailDrop", skip_serializing_if = "Option::is_none")]
+    pub allow_mail_drop: Option<bool>,
+    #[serde(
+        rename = "disableMailRecentsSyncing",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub disable_mail_recents_syncing: Option<bool>,
+}
+
+pub const MAIL_PAYLOAD_TYPE: &str = "com.apple.mail.managed";
+
+/// One entry of `PayloadContent`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Payload {
+    Mail(Box<MailPayload>),
+}
+
+/// A configuration profile (the top-level dictionary).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(rename = "PayloadContent")]
+    pub content: Vec<Payload>,
+    #[serde(rename = "PayloadDescription", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "PayloadDisplayName", skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(rename = "PayloadIdentifier")]
+    pub identifier: String,
+    #[serde(
+        rename = "PayloadOrganization",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organization: Option<String>,
+    #[serde(
+        rename = "PayloadRemovalDisallowed",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub removal_disallowed: Option<bool>,
+    #[serde(rename = "PayloadType")]
+    pub payload_type: String,
+    #[serde(rename = "PayloadUUID")]
+    pub uuid: String,
+    #[serde(rename = "PayloadVersion")]
+    pub version: i64,
+}
+
+impl Profile {
+    /// True when any payload carries a password.
+    pub fn holds_secret(&self) -> bool {
+        self.content.iter().any(|p| match p {
+            Payload::Mail(m) => m.incoming_password.is_some() || m.outgoing_password.is_some(),
+        })
+    }
+
+    /// The profile as a plist value.
+    pub fn to_value(&self) -> plist::Value {
+        plist::to_value(self).expect("a Profile always serialises")
+    }
+
+    /// The profile as an XML plist (UTF-8, tab-indented, as Apple's tools write it).
+    pub fn to_xml(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(2048);
+        plist::to_writer_xml(&mut out, self).expect("a Profile always serialises");
+        out.push(b'\n');
+        out
+    }
+
+    /// Checks the serialised profile against the schema table. `new` runs this on every profile
+    /// it writes, so a profile that contradicts the schema never leaves the program.
+    pub fn schema_problems(&self) -> Vec<String> {
+        use crate::schema;
+        let value = self.to_value();
+        let top = value.as_dictionary().expect("profile is a dictionary");
+        let mut out: Vec<String> = schema::check_dict(top, schema::TOP_LEVEL.keys, &[])
+            .into_iter()
+            .map(|p| format!("{p:?}"))
+            .collect();
+        if let Some(items) = top.get("PayloadContent").and_then(|v| v.as_array()) {
+            for (i, item) in items.iter().enumerate() {
+                let d = item.as_dictionary().expect("payload is a dictionary");
+                let ty = d
+                    .get("PayloadType")
+                    .and_then(|v| v.as_string())
+                    .unwrap_or("");
+                let Some(s) = schema::payload_schema(ty) else {
+                    out.push(format!("PayloadContent[{i}]: unknown payload type {ty:?}"));
+                    continue;
+                };
+                out.extend(
+                    schema::check_dict(d, s.keys, schema::COMMON)
+                        .into_iter()
+                        .map(|p| format!("PayloadContent[{i}]: {p:?}")),
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,249 @@
+//! Validation of the text that goes into a profile: what XML 1.0 can hold, host names, addresses.
+//! Errors are short sentences meant to follow "field: ".
+
+/// Characters XML 1.0 can hold (the `Char` production), minus U+FFFE/U+FFFF.
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+fn describe(c: char) -> String {
+    format!("U+{:04X}", c as u32)
+}
+
+/// One line of text (a name, a description line): no control characters at all.
+pub fn check_line(s: &str) -> Result<(), String> {
+    for (i, c) in s.chars().enumerate() {
+        if !is_xml_char(c) {
+            return Err(format!(
+                "character {} at position {} cannot be stored in a profile (XML 1.0 forbids it); remove it",
+                describe(c),
+                i + 1
+            ));
+        }
+        if c.is_control() {
+            return Err(format!(
+                "control character {} at position {} is not allowed here; remove it",
+                describe(c),
+                i + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Text that may span lines (descriptions): tabs and newlines are kept; a carriage return is
+/// refused, because XML parsers turn it into a newline and it would not round-trip.
+pub fn check_multiline(s: &str) -> Result<(), String> {
+    for (i, c) in s.chars().enumerate() {
+        if c == '\n' || c == '\t' {
+            continue;
+        }
+        if !is_xml_char(c) || c.is_control() {
+            return Err(format!(
+                "character {} at position {} cannot be stored in a profile; remove it",
+                describe(c),
+                i + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A DNS host name: dot-separated labels of letters, digits and '-', at least one dot, no
+/// leading or trailing '-' in a label, lowercase ASCII.
+pub fn check_host(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("host name is empty".into());
+    }
+    if host.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "host name {host:?} contains white space; remove it"
+        ));
+    }
+    if host.contains("://") {
+        return Err(format!(
+            "{host:?} is a URL; give only the host name, without a scheme"
+        ));
+    }
+    if host.len() > 253 {
+        return Err(format!("host name {host:?} is longer than 253 characters"));
+    }
+    if !host.contains('.') {
+        return Err(format!(
+            "host name {host:?} has no dot; give the full name (e.g. imap.example.jp)"
+        ));
+    }
+    for label in host.split('.') {
+        if label.is_empty() {
+            return Err(format!(
+                "host name {host:?} has an empty label (\"..\" or a leading or trailing dot)"
+            ));
+        }
+        if label.len() > 63 {
+            return Err(format!(
+                "host name {host:?} has a label longer than 63 characters"
+            ));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!(
+                "host name {host:?} contains {c:?}; only letters, digits, '-' and '.' are allowed"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "host name {host:?} has a label that starts or ends with '-'"
+            ));
+        }
+    }
+    if host != host.to_ascii_lowercase() {
+        return Err(format!(
+            "host name {host:?} has capital letters; write it in lowercase ({})",
+            host.to_ascii_lowercase()
+        ));
+    }
+    Ok(())
+}
+
+/// A mail address split into its parts. The domain is lowercased; the local part is kept as
+/// given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub local: String,
+    pub domain: String,
+}
+
+impl Address {
+    /// Parses an address. Surrounding white space (a copy-paste leftover) is trimmed.
+    pub fn parse(input: &str) -> Result<Address, String> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err("the address is empty".into());
+        }
+        check_line(s)?;
+        if s.chars().any(char::is_whitespace) {
+            return Err(format!("{s:?} contains white space; remove it"));
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err(format!(
+                "{s:?} has no '@'; give the full address, e.g. taro@i.softbank.jp"
+            ));
+        };
+        if local.is_empty() {
+            return Err(format!("{s:?} has nothing before the '@'"));
+        }
+        if local.contains('@') {
+            return Err(format!("{s:?} has more than one '@'"));
+        }
+        if local.len() > 64 {
+            return Err(format!(
+                "the part before '@' in {s:?} is longer than 64 characters"
+            ));
+        }
+        if let Some(c) = local.chars().find(|c| {
+            matches!(
+                c,
+                '<' | '>' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '\\' | '"'
+            )
+        }) {
+            return Err(format!(
+                "{s:?} contains {c:?} before the '@', which an address cannot hold"
+            ));
+        }
+        let domain = domain.to_ascii_lowercase();
+        check_host(&domain).map_err(|e| format!("domain of {s:?}: {e}"))?;
+        Ok(Address {
+            local: local.to_string(),
+            domain,
+        })
+    }
+
+    pub fn full(&self) -> String {
+        format!("{}@{}", self.local, self.domain)
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.local, self.domain)
+    }
+}
+
+/// A string made safe to be one path component: path separators, control characters and
+/// characters Windows or macOS refuse become '_', a leading '.' becomes '_', and it is cut to
+/// 200 bytes at a character boundary.
+pub fn sanitize_file_name(name: &str) -> String {
+    let mut out: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if out.starts_with('.') {
+        out.replace_range(0..1, "_");
+    }
+    if out.len() > 200 {
+        let mut cut = 200;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert!(check_host("imap.softbank.jp").is_ok());
+        assert!(check_host("imap.softbank.jp ").is_err());
+        assert!(check_host("imaps://imap.softbank.jp").is_err());
+        assert!(check_host("IMAP.softbank.jp").is_err());
+        assert!(check_host("localhost").is_err());
+        assert!(check_host("imap..jp").is_err());
+        assert!(check_host("imap_x.jp").is_err());
+        assert!(check_host("-a.jp").is_err());
+    }
+
+    #[test]
+    fn addresses() {
+        let a = Address::parse(" taro@I.SoftBank.jp ").unwrap();
+        assert_eq!(a.local, "taro");
+        assert_eq!(a.domain, "i.softbank.jp");
+        assert!(Address::parse("taro").is_err());
+        assert!(Address::parse("@x.jp").is_err());
+        assert!(Address::parse("ta ro@x.jp").is_err());
+        assert!(Address::parse("a@b@x.jp").is_err());
+        assert!(Address::parse("taro@x").is_err());
+        assert!(Address::parse("ta\u{7}ro@x.jp").is_err());
+        assert!(Address::parse("taro.+tag_1@docomo.ne.jp").is_ok());
+    }
+
+    #[test]
+    fn lines() {
+        assert!(check_line("山田 太郎 <&> \"'\" 🎌").is_ok());
+        assert!(check_line("a\u{0}b").is_err());
+        assert!(check_line("a\u{1b}b").is_err());
+        assert!(check_line("a\nb").is_err());
+        assert!(check_line("a\u{FFFE}").is_err());
+        assert!(check_multiline("a\nb\tc").is_ok());
+        assert!(check_multiline("a\r\nb").is_err());
+    }
+
+    #[test]
+    fn file_names() {
+        assert_eq!(sanitize_file_name("../etc/passwd"), "_._etc_passwd");
+        assert_eq!(sanitize_file_name("a:b?.mobileconfig"), "a_b_.mobileconfig");
+        assert!(sanitize_file_name(&"あ".repeat(100)).len() <= 200);
+    }
+}
