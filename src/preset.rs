@@ -140,6 +140,9 @@ pub struct Preset {
     /// Where the preset came from (file name), for messages.
     #[serde(skip)]
     pub origin: String,
+    /// Built into the binary (rather than loaded from `--carriers DIR`).
+    #[serde(skip)]
+    pub builtin: bool,
 }
 
 /// A preset that could not be loaded.
@@ -360,7 +363,8 @@ impl Registry {
     pub fn load(dir: Option<&Path>) -> Result<Registry, PresetError> {
         let mut presets: BTreeMap<String, Preset> = BTreeMap::new();
         for (name, src) in embedded::CARRIERS {
-            let p = Preset::parse(&format!("carriers/{name}"), src)?;
+            let mut p = Preset::parse(&format!("carriers/{name}"), src)?;
+            p.builtin = true;
             insert_unique(&mut presets, p, false)?;
         }
         if let Some(dir) = dir {
@@ -402,11 +406,17 @@ impl Registry {
                 };
                 if let Some(other) = map.insert(key, p.id.clone()) {
                     if other != p.id {
-                        let other_file = &presets[&other].origin;
+                        // Blame the added file rather than the built-in one.
+                        let q = &presets[&other];
+                        let (blamed, by) = if p.builtin { (q, p) } else { (p, q) };
+                        let j = blamed.domains.iter().position(|x| x == d).unwrap_or(i);
                         return Err(err(
-                            &p.origin,
-                            Some(format!("domains[{i}]")),
-                            format!("{d:?} is also claimed by preset {other:?} ({other_file})"),
+                            &blamed.origin,
+                            Some(format!("domains[{j}]")),
+                            format!(
+                                "{d:?} is also claimed by preset {:?} ({})",
+                                by.id, by.origin
+                            ),
                         ));
                     }
                 }

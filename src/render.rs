@@ -435,6 +435,7 @@ fn custom_preset(domain: &str) -> Preset {
         notes: vec![],
         sources: vec![],
         origin: "(command line)".into(),
+        builtin: false,
     }
 }
 
