@@ -5,12 +5,15 @@
 
 pub mod cli;
 pub mod commands;
+pub mod container;
+pub mod der;
 pub mod error;
 pub mod output;
 pub mod preset;
 pub mod profile;
 pub mod render;
 pub mod schema;
+pub mod sign;
 pub mod text;
 
 pub use error::{Error, Result};

@@ -10,20 +10,38 @@ fn main() -> ExitCode {
         lang: cli.global.lang.unwrap_or_else(Lang::from_env),
         quiet: cli.global.quiet,
     };
-    let result = Registry::load(cli.global.carriers.as_deref())
-        .map_err(profilegen::Error::from)
-        .and_then(|registry| match cli.command {
-            Command::New(args) => commands::new::run(*args, &registry, &ctx),
-            Command::Carriers(args) => commands::carriers::run(args, &registry, &ctx),
-        });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            if let Some(help) = e.help() {
-                eprintln!("help: {help}");
+    let registry =
+        || Registry::load(cli.global.carriers.as_deref()).map_err(profilegen::Error::from);
+    let result = match cli.command {
+        Command::New(args) => registry()
+            .and_then(|r| commands::new::run(*args, &r, &ctx))
+            .map(|()| 0),
+        Command::Carriers(args) => registry()
+            .and_then(|r| commands::carriers::run(args, &r, &ctx))
+            .map(|()| 0),
+        Command::Sign(args) => commands::sign::run(args, &ctx).map(|()| 0),
+        Command::Inspect(args) => match commands::inspect::run(args, &ctx) {
+            Ok(commands::inspect::Verdict::Verified) => Ok(0),
+            Ok(commands::inspect::Verdict::NotVerified) => Ok(1),
+            // Inspect: 2 = could not read the file.
+            Err(e) => {
+                report(&e);
+                return ExitCode::from(2);
             }
+        },
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            report(&e);
             ExitCode::from(1)
         }
+    }
+}
+
+fn report(e: &profilegen::Error) {
+    eprintln!("error: {e}");
+    if let Some(help) = e.help() {
+        eprintln!("help: {help}");
     }
 }

@@ -1,7 +1,9 @@
 //! One module per subcommand, each with a single entry point `run`.
 
 pub mod carriers;
+pub mod inspect;
 pub mod new;
+pub mod sign;
 
 use crate::preset::Lang;
 use std::io::Write;
@@ -28,4 +30,48 @@ impl Ctx {
     pub fn warn(&self, msg: &str) {
         let _ = writeln!(std::io::stderr(), "warning: {msg}");
     }
+}
+
+use crate::cli::SignArgs;
+use crate::error::{Error, Result};
+use crate::profile::Secret;
+use crate::sign::{Identity, IdentitySource, Passphrase, Signer};
+
+/// The signer the options ask for, loaded and checked once; `None` when no signing was asked.
+pub fn load_signer(args: &SignArgs, ctx: &Ctx) -> Result<Option<Signer>> {
+    let source = match (&args.sign_cert, &args.sign_key, &args.sign_p12) {
+        (Some(cert), Some(key), None) => IdentitySource::Pem {
+            cert: cert.clone(),
+            key: key.clone(),
+            chain: args.sign_chain.clone(),
+        },
+        (None, None, Some(p12)) => IdentitySource::Pkcs12(p12.clone()),
+        (None, None, None) => return Ok(None),
+        _ => {
+            return Err(Error::input(
+                "--sign-cert",
+                "give --sign-cert with --sign-key, or --sign-p12",
+            ))
+        }
+    };
+    let passphrase = if let Some(var) = &args.passphrase_env {
+        Passphrase::Env(var.clone())
+    } else if args.passphrase_stdin {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        let s = s.strip_suffix('\n').unwrap_or(&s);
+        let s = s.strip_suffix('\r').unwrap_or(s);
+        Passphrase::Given(Secret::new(s.to_string()))
+    } else {
+        Passphrase::Prompt
+    };
+    let identity = Identity::load(&source, &passphrase)?;
+    for w in identity.check(args.allow_expired)? {
+        ctx.warn(&w);
+    }
+    Ok(Some(Signer::new(
+        identity,
+        Signer::signing_time_from_env()?,
+    )?))
 }

@@ -12,7 +12,14 @@ use std::path::{Path, PathBuf};
 
 pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
     let templates = Templates::load(args.templates.as_deref())?;
+    let signer = super::load_signer(&args.sign, ctx)?;
     let to_stdout = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
+    if signer.is_some() && to_stdout && std::io::stdout().is_terminal() {
+        return Err(Error::input(
+            "--output",
+            "a signed profile is binary; write it to a file with -o",
+        ));
+    }
     let password = read_password(&args.password, &args.email)?;
     if password.is_some() && to_stdout && std::io::stdout().is_terminal() {
         return Err(Error::input(
@@ -48,7 +55,10 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
         lang: ctx.lang,
     };
     let rendered = render::render(&req, registry, &templates)?;
-    let bytes = rendered.profile.to_xml();
+    let mut bytes = rendered.profile.to_xml();
+    if let Some(signer) = &signer {
+        bytes = signer.sign(&bytes)?;
+    }
     let secret = rendered.profile.holds_secret();
     let target: Option<PathBuf> = match args.output {
         None => None,
@@ -71,8 +81,9 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
             output::write_atomic(path, &bytes, mode)?;
             let Payload::Mail(m) = &rendered.profile.content[0];
             ctx.info(&format!(
-                "wrote {} ({}: incoming {}:{}, outgoing {}:{}, TLS on both)",
+                "wrote {}{} ({}: incoming {}:{}, outgoing {}:{}, TLS on both)",
                 path.display(),
+                if signer.is_some() { ", signed" } else { "" },
                 rendered.preset_id.as_deref().unwrap_or("custom servers"),
                 m.incoming_host,
                 m.incoming_port.unwrap_or_default(),

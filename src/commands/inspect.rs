@@ -1,0 +1,189 @@
+//! `profilegen inspect`: is the file signed, by whom, does the signature hold; and the profile.
+
+use super::Ctx;
+use crate::cli::{Format, InspectArgs};
+use crate::container::{self, Opened, Trust, MAX_SIZE};
+use crate::error::{Error, Result};
+use crate::output::{self, Mode};
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+/// Exit status of `inspect`.
+pub enum Verdict {
+    /// Signed, signature and chain verified.
+    Verified,
+    /// Unsigned, or the signature or chain did not verify.
+    NotVerified,
+}
+
+pub fn run(args: InspectArgs, _ctx: &Ctx) -> Result<Verdict> {
+    let trust = match &args.ca {
+        Some(p) => Trust::from_file(p)?,
+        None => Trust::System,
+    };
+    let store = trust
+        .store()
+        .map_err(|e| Error::Other(format!("cannot set up the trust store: {e}")))?;
+    let bytes = output::read_limited(&args.file, MAX_SIZE)?;
+    let opened = container::open(&bytes, &store);
+    let shown = args.file.display().to_string();
+    if let Some(e) = &opened.error {
+        return Err(Error::input(shown, e.clone()));
+    }
+    let value = opened
+        .content
+        .as_deref()
+        .map(|c| plist::Value::from_reader(std::io::Cursor::new(c)));
+    let profile_ok = matches!(value, Some(Ok(_)));
+
+    let mut out = String::new();
+    match args.format {
+        Format::Json => {
+            let j = serde_json::json!({
+                "file": shown,
+                "form": opened.form,
+                "signed": opened.signature.is_some(),
+                "verified": opened.signature.as_ref().is_some_and(|s| s.verified()),
+                "signature": opened.signature,
+                "content_is_plist": profile_ok,
+            });
+            out = serde_json::to_string_pretty(&j).expect("json") + "\n";
+        }
+        Format::Text => {
+            describe(&mut out, &shown, &opened);
+            match &value {
+                None => out.push_str("content: could not be extracted\n"),
+                Some(Err(e)) => {
+                    let _ = writeln!(
+                        out,
+                        "content: not a property list ({e}); this is not a profile"
+                    );
+                }
+                Some(Ok(v)) if !args.extract => {
+                    out.push('\n');
+                    let content = opened.content.as_deref().unwrap_or_default();
+                    if container::sniff(content) == container::Form::XmlPlist {
+                        out.push_str(&String::from_utf8_lossy(content));
+                    } else {
+                        let mut xml = Vec::new();
+                        v.to_writer_xml(&mut xml)
+                            .map_err(|e| Error::Other(e.to_string()))?;
+                        out.push_str(&String::from_utf8_lossy(&xml));
+                    }
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+    if args.extract {
+        let target = args.output.as_deref().unwrap_or(Path::new("-"));
+        let content = opened
+            .content
+            .as_deref()
+            .ok_or_else(|| Error::input(&shown, "the content could not be extracted"))?;
+        if target == Path::new("-") {
+            // The content goes to stdout; the report to stderr.
+            eprint!("{out}");
+            let mut o = std::io::stdout().lock();
+            o.write_all(content)
+                .and_then(|_| o.flush())
+                .map_err(|e| Error::io("<stdout>", e))?;
+        } else {
+            let secret = value
+                .as_ref()
+                .and_then(|v| v.as_ref().ok())
+                .is_some_and(super::sign::holds_password);
+            output::write_atomic(
+                target,
+                content,
+                if secret { Mode::Secret } else { Mode::Public },
+            )?;
+            print!("{out}");
+        }
+    } else {
+        let mut o = std::io::stdout().lock();
+        o.write_all(out.as_bytes())
+            .and_then(|_| o.flush())
+            .map_err(|e| Error::io("<stdout>", e))?;
+    }
+    let verified = opened.signature.as_ref().is_some_and(|s| s.verified());
+    Ok(if verified && profile_ok {
+        Verdict::Verified
+    } else {
+        Verdict::NotVerified
+    })
+}
+
+fn describe(out: &mut String, shown: &str, opened: &Opened) {
+    let _ = writeln!(out, "file:        {shown}");
+    let _ = writeln!(out, "form:        {}", opened.form.describe());
+    let Some(s) = &opened.signature else {
+        let _ = writeln!(
+            out,
+            "signature:   none — the phone shows the profile as \"Not Verified\" (未検証)"
+        );
+        return;
+    };
+    match &s.signature_error {
+        None => {
+            let _ = writeln!(out, "signature:   valid");
+        }
+        Some(e) => {
+            let _ = writeln!(out, "signature:   BROKEN ({e}) — the file was changed after signing, or is damaged; iOS refuses to install it");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "digest:      {}",
+        s.digest.as_deref().unwrap_or("unknown")
+    );
+    if let Some(t) = &s.signing_time {
+        let _ = writeln!(out, "signed at:   {t}");
+    }
+    if let Some(c) = &s.signer {
+        let _ = writeln!(out, "signer:      {}", c.subject);
+        let _ = writeln!(out, "issuer:      {}", c.issuer);
+        let state = if c.not_yet_valid {
+            "NOT YET VALID".to_string()
+        } else if c.expired() {
+            format!("EXPIRED {} days ago", -c.days_left)
+        } else {
+            format!("{} days left", c.days_left)
+        };
+        let _ = writeln!(
+            out,
+            "valid:       {} — {} ({state})",
+            c.not_before, c.not_after
+        );
+    }
+    match (&s.chain_valid, &s.chain_error) {
+        (true, _) => {
+            let _ = writeln!(
+                out,
+                "chain:       trusted ({} certificates in the file)",
+                s.certificates
+            );
+        }
+        (false, e) => {
+            let _ = writeln!(
+                out,
+                "chain:       NOT TRUSTED ({}){}",
+                e.as_deref().unwrap_or("unknown"),
+                if s.chain_incomplete {
+                    " — an intermediate certificate is missing from the file"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "verified:    {}",
+        if s.verified() { "yes" } else { "no" }
+    );
+}

@@ -1,0 +1,71 @@
+//! `profilegen sign`: sign an existing profile, unchanged.
+
+use super::Ctx;
+use crate::cli::SignCmdArgs;
+use crate::container::{self, Form, MAX_SIZE};
+use crate::error::{Error, Result};
+use crate::output::{self, Mode};
+use std::io::Write;
+use std::path::Path;
+
+pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
+    if args.input == Path::new("-") && args.sign.passphrase_stdin {
+        return Err(Error::input(
+            "--passphrase-stdin",
+            "standard input already carries the profile; use --passphrase-env VAR",
+        ));
+    }
+    let Some(signer) = super::load_signer(&args.sign, ctx)? else {
+        return Err(Error::input(
+            "sign",
+            "no signing identity: give --sign-cert CERT --sign-key KEY, or --sign-p12 FILE",
+        ));
+    };
+    let bytes = output::read_limited(&args.input, MAX_SIZE)?;
+    let shown = args.input.display().to_string();
+    match container::sniff(&bytes) {
+        Form::XmlPlist | Form::BinaryPlist => {}
+        Form::SignedDer | Form::SignedPem => {
+            return Err(Error::input(
+                shown,
+                "is already signed; sign the unsigned profile (`profilegen inspect --extract` gives it)",
+            ))
+        }
+        Form::Unknown => return Err(Error::input(shown, "is not a property list")),
+    }
+    let value = plist::Value::from_reader(std::io::Cursor::new(&bytes))
+        .map_err(|e| Error::input(&shown, format!("is not a valid property list: {e}")))?;
+    let secret = holds_password(&value);
+    let signed = signer.sign(&bytes)?;
+    if args.output == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&signed)
+            .and_then(|_| out.flush())
+            .map_err(|e| Error::io("<stdout>", e))?;
+    } else {
+        let mode = if secret { Mode::Secret } else { Mode::Public };
+        output::write_atomic(&args.output, &signed, mode)?;
+        ctx.info(&format!(
+            "signed {} as {} -> {}",
+            shown,
+            crate::sign::subject(&signer.identity().cert),
+            args.output.display()
+        ));
+    }
+    if secret {
+        ctx.warn("the profile holds a password in clear text; signing does not encrypt it");
+    }
+    Ok(())
+}
+
+/// True when any dictionary in the plist has a non-empty password key.
+pub fn holds_password(v: &plist::Value) -> bool {
+    match v {
+        plist::Value::Dictionary(d) => d.iter().any(|(k, v)| {
+            (k.ends_with("Password") && v.as_string().is_some_and(|s| !s.is_empty()))
+                || holds_password(v)
+        }),
+        plist::Value::Array(a) => a.iter().any(holds_password),
+        _ => false,
+    }
+}

@@ -1,0 +1,352 @@
+//! Reading a profile file in any of its forms — XML plist, binary plist, CMS-signed (DER or
+//! PEM) — and, for a signed one, verifying the signature and the signer's chain.
+
+use crate::der;
+use crate::sign::{first_reason, name_line, validity, Validity};
+use openssl::cms::{CMSOptions, CmsContentInfo};
+use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::stack::Stack;
+use openssl::x509::store::{X509Store, X509StoreBuilder};
+use openssl::x509::{X509StoreContext, X509};
+use std::path::Path;
+
+/// Profiles larger than this are refused: a mail profile is a few kilobytes, and Apple's largest
+/// real-world profiles (with embedded certificates and fonts) stay well below it.
+pub const MAX_SIZE: u64 = 16 * 1024 * 1024;
+
+/// The outer form of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    XmlPlist,
+    BinaryPlist,
+    SignedDer,
+    SignedPem,
+    Unknown,
+}
+
+impl Form {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Form::XmlPlist => "XML property list (unsigned)",
+            Form::BinaryPlist => "binary property list (unsigned)",
+            Form::SignedDer => "CMS SignedData, DER",
+            Form::SignedPem => "CMS SignedData, PEM",
+            Form::Unknown => "not a profile",
+        }
+    }
+}
+
+/// The signer certificate, as a support desk wants to see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CertSummary {
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub days_left: i64,
+    pub not_yet_valid: bool,
+}
+
+impl CertSummary {
+    pub fn of(cert: &X509) -> CertSummary {
+        let Validity {
+            not_before,
+            not_after,
+            days_left,
+            not_yet_valid,
+        } = validity(cert);
+        CertSummary {
+            subject: name_line(cert.subject_name()),
+            issuer: name_line(cert.issuer_name()),
+            not_before,
+            not_after,
+            days_left,
+            not_yet_valid,
+        }
+    }
+
+    pub fn expired(&self) -> bool {
+        self.days_left < 0
+    }
+}
+
+/// What is known about a signature.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignatureReport {
+    /// The content's digest and the signature over it check out.
+    pub signature_valid: bool,
+    /// Why not, when not.
+    pub signature_error: Option<String>,
+    /// The signer's certificate chains to a trusted root.
+    pub chain_valid: bool,
+    pub chain_error: Option<String>,
+    /// The chain could not be built because an intermediate is missing.
+    pub chain_incomplete: bool,
+    pub signer: Option<CertSummary>,
+    /// Certificates carried in the file.
+    pub certificates: usize,
+    pub digest: Option<String>,
+    pub signing_time: Option<String>,
+}
+
+impl SignatureReport {
+    pub fn verified(&self) -> bool {
+        self.signature_valid && self.chain_valid
+    }
+}
+
+/// A file, opened.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub form: Form,
+    /// The profile's bytes (the encapsulated content of a signed file), when they could be had.
+    pub content: Option<Vec<u8>>,
+    pub signature: Option<SignatureReport>,
+    /// Why the file could not be opened at all.
+    pub error: Option<String>,
+}
+
+/// Trust anchors for chain verification.
+pub enum Trust {
+    /// The system's roots (OpenSSL's default paths).
+    System,
+    /// Only these certificates.
+    Roots(Vec<X509>),
+}
+
+impl Trust {
+    pub fn from_file(path: &Path) -> crate::Result<Trust> {
+        let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+        let certs = X509::stack_from_pem(&bytes)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .or_else(|| X509::from_der(&bytes).ok().map(|c| vec![c]))
+            .ok_or_else(|| {
+                crate::Error::Other(format!(
+                    "{}: holds no certificate (PEM or DER)",
+                    path.display()
+                ))
+            })?;
+        Ok(Trust::Roots(certs))
+    }
+
+    pub fn store(&self) -> Result<X509Store, openssl::error::ErrorStack> {
+        let mut b = X509StoreBuilder::new()?;
+        match self {
+            Trust::System => b.set_default_paths()?,
+            Trust::Roots(certs) => {
+                for c in certs {
+                    b.add_cert(c.clone())?;
+                }
+            }
+        }
+        Ok(b.build())
+    }
+}
+
+/// Sniffs the form of a file from its first bytes.
+pub fn sniff(bytes: &[u8]) -> Form {
+    let trimmed = trim_start(bytes);
+    if bytes.starts_with(b"bplist00") {
+        Form::BinaryPlist
+    } else if der::looks_like_signed_data(bytes) {
+        Form::SignedDer
+    } else if trimmed.starts_with(b"-----BEGIN PKCS7-----")
+        || trimmed.starts_with(b"-----BEGIN CMS-----")
+        || trimmed.starts_with(b"-----BEGIN PKCS #7 SIGNED DATA-----")
+    {
+        Form::SignedPem
+    } else if trimmed.starts_with(b"<")
+        || bytes.starts_with(&[0xfe, 0xff])
+        || bytes.starts_with(&[0xff, 0xfe])
+    {
+        Form::XmlPlist
+    } else {
+        Form::Unknown
+    }
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let b = bytes.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(bytes);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    &b[start..]
+}
+
+/// Opens a file's bytes: unwraps and verifies a signed one.
+pub fn open(bytes: &[u8], store: &X509Store) -> Opened {
+    let form = sniff(bytes);
+    match form {
+        Form::XmlPlist | Form::BinaryPlist => Opened {
+            form,
+            content: Some(bytes.to_vec()),
+            signature: None,
+            error: None,
+        },
+        Form::SignedDer | Form::SignedPem => open_signed(form, bytes, store),
+        Form::Unknown => Opened {
+            form,
+            content: None,
+            signature: None,
+            error: Some("neither a property list nor a CMS-signed profile".into()),
+        },
+    }
+}
+
+fn pem_to_der(bytes: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let body: String = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .filter(|l| !l.contains(':'))
+        .collect();
+    openssl::base64::decode_block(&body).ok()
+}
+
+fn open_signed(form: Form, bytes: &[u8], store: &X509Store) -> Opened {
+    let der_bytes = match form {
+        Form::SignedPem => match pem_to_der(bytes) {
+            Some(d) => d,
+            None => {
+                return Opened {
+                    form,
+                    content: None,
+                    signature: None,
+                    error: Some("PEM armour around the signed data is damaged".into()),
+                }
+            }
+        },
+        _ => bytes.to_vec(),
+    };
+    let parsed = der::parse_signed_data(&der_bytes);
+    let mut report = SignatureReport {
+        signature_valid: false,
+        signature_error: None,
+        chain_valid: false,
+        chain_error: None,
+        chain_incomplete: false,
+        signer: None,
+        certificates: 0,
+        digest: parsed.as_ref().and_then(|p| {
+            p.digest_oids.first().map(|o| {
+                der::digest_name(o)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| o.clone())
+            })
+        }),
+        signing_time: parsed.as_ref().and_then(|p| p.signing_time.clone()),
+    };
+    let mut content = parsed.and_then(|p| p.content);
+
+    let mut cms = match CmsContentInfo::from_der(&der_bytes) {
+        Ok(c) => c,
+        Err(e) => {
+            report.signature_error =
+                Some(format!("not a valid CMS structure: {}", first_reason(&e)));
+            return Opened {
+                form,
+                content,
+                signature: Some(report),
+                error: None,
+            };
+        }
+    };
+    // 1. The signature itself (content digest, signed attributes, signature value).
+    let mut out = Vec::new();
+    match cms.verify(
+        None,
+        None,
+        None,
+        Some(&mut out),
+        CMSOptions::NO_SIGNER_CERT_VERIFY | CMSOptions::BINARY,
+    ) {
+        Ok(()) => {
+            report.signature_valid = true;
+            content = Some(out);
+        }
+        Err(e) => report.signature_error = Some(first_reason(&e)),
+    }
+    if content.is_none() {
+        // BER-encoded content the DER reader could not take: ask OpenSSL for it unverified.
+        let mut out = Vec::new();
+        let lax = CMSOptions::NO_SIGNER_CERT_VERIFY
+            | CMSOptions::NO_ATTR_VERIFY
+            | CMSOptions::NO_CONTENT_VERIFY
+            | CMSOptions::BINARY;
+        if cms.verify(None, None, None, Some(&mut out), lax).is_ok() && !out.is_empty() {
+            content = Some(out);
+        }
+    }
+    // 2. The signer and its chain, verified without an S/MIME purpose: iOS accepts profile
+    //    signing certificates issued for TLS servers.
+    if let Ok(p7) = Pkcs7::from_der(&der_bytes) {
+        let carried: Vec<X509> = p7
+            .signed()
+            .and_then(|s| s.certificates())
+            .map(|s| s.iter().map(|c| c.to_owned()).collect())
+            .unwrap_or_default();
+        report.certificates = carried.len();
+        let empty = Stack::new().expect("stack");
+        match p7.signers(&empty, Pkcs7Flags::empty()) {
+            Ok(signers) if !signers.is_empty() => {
+                let signer = signers.get(0).expect("one signer").to_owned();
+                report.signer = Some(CertSummary::of(&signer));
+                let mut untrusted = Stack::new().expect("stack");
+                for c in carried {
+                    let _ = untrusted.push(c);
+                }
+                let result = X509StoreContext::new().and_then(|mut ctx| {
+                    ctx.init(store, &signer, &untrusted, |c| {
+                        Ok(if c.verify_cert()? {
+                            Ok(())
+                        } else {
+                            Err(c.error())
+                        })
+                    })
+                });
+                match result {
+                    Ok(Ok(())) => report.chain_valid = true,
+                    Ok(Err(e)) => {
+                        report.chain_incomplete = matches!(
+                            e.as_raw(),
+                            openssl_sys::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+                                | openssl_sys::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+                        );
+                        report.chain_error = Some(e.error_string().to_string());
+                    }
+                    Err(e) => report.chain_error = Some(first_reason(&e)),
+                }
+            }
+            _ => report.chain_error = Some("the signer's certificate is not in the file".into()),
+        }
+    } else {
+        report.chain_error = Some("the signer's certificate could not be read".into());
+    }
+    Opened {
+        form,
+        content,
+        signature: Some(report),
+        error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(b"bplist00...."), Form::BinaryPlist);
+        assert_eq!(sniff(b"\xef\xbb\xbf<?xml"), Form::XmlPlist);
+        assert_eq!(sniff(b"\n  <?xml"), Form::XmlPlist);
+        assert_eq!(sniff(b"-----BEGIN PKCS7-----\n"), Form::SignedPem);
+        assert_eq!(sniff(b"hello"), Form::Unknown);
+        assert_eq!(sniff(b""), Form::Unknown);
+    }
+}

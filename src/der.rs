@@ -1,0 +1,261 @@
+//! Just enough DER to read what a support desk wants to know about a CMS SignedData: the
+//! encapsulated content, the signer's digest algorithm and the signing time. Cryptographic
+//! verification is OpenSSL's; this reader never panics on any input and gives `None` for anything
+//! it does not understand (including BER indefinite lengths, which OpenSSL then handles).
+
+/// One tag-length-value.
+#[derive(Debug, Clone, Copy)]
+pub struct Tlv<'a> {
+    pub tag: u8,
+    pub content: &'a [u8],
+}
+
+/// Reads one TLV from the front of `input`; returns it and the rest.
+pub fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    if tag & 0x1f == 0x1f {
+        return None; // high tag numbers do not occur in CMS
+    }
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        usize::from(first)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None; // indefinite length, or absurd
+        }
+        let mut len = 0usize;
+        for &b in &rest[..n] {
+            len = (len << 8) | usize::from(b);
+        }
+        rest = &rest[n..];
+        len
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((
+        Tlv {
+            tag,
+            content: &rest[..len],
+        },
+        &rest[len..],
+    ))
+}
+
+/// Reads a TLV that must have the given tag.
+fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
+    let (t, rest) = read(input)?;
+    (t.tag == tag).then_some((t, rest))
+}
+
+/// The children of a constructed value.
+pub fn children(content: &[u8]) -> impl Iterator<Item = Tlv<'_>> {
+    let mut rest = content;
+    std::iter::from_fn(move || {
+        let (t, r) = read(rest)?;
+        rest = r;
+        Some(t)
+    })
+}
+
+/// An OBJECT IDENTIFIER's content in dotted form.
+pub fn oid_string(content: &[u8]) -> Option<String> {
+    let (&first, rest) = content.split_first()?;
+    let mut parts = vec![u64::from(first / 40).min(2), 0];
+    parts[1] = u64::from(first) - parts[0] * 40;
+    let mut acc: u64 = 0;
+    for &b in rest {
+        if acc > (u64::MAX >> 8) {
+            return None;
+        }
+        acc = (acc << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            parts.push(acc);
+            acc = 0;
+        }
+    }
+    Some(
+        parts
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+pub const OID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+pub const OID_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+
+/// A digest algorithm's common name, from its OID.
+pub fn digest_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "1.2.840.113549.2.5" => "MD5",
+        "1.3.14.3.2.26" => "SHA-1",
+        "2.16.840.1.101.3.4.2.4" => "SHA-224",
+        "2.16.840.1.101.3.4.2.1" => "SHA-256",
+        "2.16.840.1.101.3.4.2.2" => "SHA-384",
+        "2.16.840.1.101.3.4.2.3" => "SHA-512",
+        _ => return None,
+    })
+}
+
+/// What the DER reader found in a SignedData.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SignedDataInfo {
+    /// The encapsulated content (the profile), when present.
+    pub content: Option<Vec<u8>>,
+    /// The digest algorithm of each signer, as OIDs.
+    pub digest_oids: Vec<String>,
+    /// The first signer's signingTime attribute, as "YYYY-MM-DD HH:MM:SS UTC".
+    pub signing_time: Option<String>,
+}
+
+/// True when `bytes` starts like a DER/BER ContentInfo for SignedData.
+pub fn looks_like_signed_data(bytes: &[u8]) -> bool {
+    // SEQUENCE, then (after the length) OBJECT IDENTIFIER 1.2.840.113549.1.7.2
+    const OID: &[u8] = &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+    ];
+    if bytes.first() != Some(&0x30) || bytes.len() < 2 {
+        return false;
+    }
+    let skip = match bytes[1] {
+        n if n < 0x80 => 2,
+        0x80 => 2,
+        n => 2 + usize::from(n & 0x7f),
+    };
+    bytes.get(skip..skip + OID.len()) == Some(OID)
+}
+
+/// Reads a DER ContentInfo holding SignedData.
+pub fn parse_signed_data(bytes: &[u8]) -> Option<SignedDataInfo> {
+    let (ci, _) = expect(bytes, 0x30)?;
+    let (oid, rest) = expect(ci.content, 0x06)?;
+    if oid_string(oid.content)? != OID_SIGNED_DATA {
+        return None;
+    }
+    let (explicit, _) = expect(rest, 0xa0)?;
+    let (sd, _) = expect(explicit.content, 0x30)?;
+    let (_version, rest) = expect(sd.content, 0x02)?;
+    let (_digest_algs, rest) = expect(rest, 0x31)?;
+    let (encap, mut rest) = expect(rest, 0x30)?;
+    let mut info = SignedDataInfo::default();
+    let (_ctype, econtent) = expect(encap.content, 0x06)?;
+    if let Some((e, _)) = expect(econtent, 0xa0) {
+        let (octets, _) = read(e.content)?;
+        info.content = match octets.tag {
+            0x04 => Some(octets.content.to_vec()),
+            // A constructed OCTET STRING: concatenate its pieces.
+            0x24 => {
+                let mut v = Vec::new();
+                for piece in children(octets.content) {
+                    if piece.tag != 0x04 {
+                        return None;
+                    }
+                    v.extend_from_slice(piece.content);
+                }
+                Some(v)
+            }
+            _ => return None,
+        };
+    }
+    // Optional certificates [0] and CRLs [1], then signerInfos.
+    loop {
+        let (t, r) = read(rest)?;
+        rest = r;
+        if t.tag == 0x31 {
+            for (i, si) in children(t.content).enumerate() {
+                if si.tag != 0x30 {
+                    continue;
+                }
+                let mut fields = children(si.content);
+                let _version = fields.next();
+                let _sid = fields.next();
+                if let Some(alg) = fields.next() {
+                    if let Some((oid, _)) = expect(alg.content, 0x06) {
+                        if let Some(s) = oid_string(oid.content) {
+                            info.digest_oids.push(s);
+                        }
+                    }
+                }
+                if i == 0 {
+                    if let Some(attrs) = fields.next().filter(|a| a.tag == 0xa0) {
+                        info.signing_time = signing_time(attrs.content);
+                    }
+                }
+            }
+            return Some(info);
+        }
+    }
+}
+
+fn signing_time(attrs: &[u8]) -> Option<String> {
+    for attr in children(attrs) {
+        let (oid, rest) = expect(attr.content, 0x06)?;
+        if oid_string(oid.content)? != OID_SIGNING_TIME {
+            continue;
+        }
+        let (set, _) = expect(rest, 0x31)?;
+        let (t, _) = read(set.content)?;
+        let s = std::str::from_utf8(t.content).ok()?;
+        let full = match t.tag {
+            0x17 if s.len() >= 12 => {
+                let yy: u32 = s[0..2].parse().ok()?;
+                format!("{}{}", if yy >= 50 { "19" } else { "20" }, s)
+            }
+            0x18 if s.len() >= 14 => s.to_string(),
+            _ => return None,
+        };
+        if !full.is_char_boundary(14) || !full[..14].bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        return Some(format!(
+            "{}-{}-{} {}:{}:{} UTC",
+            &full[0..4],
+            &full[4..6],
+            &full[6..8],
+            &full[8..10],
+            &full[10..12],
+            &full[12..14]
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oids() {
+        assert_eq!(
+            oid_string(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]).as_deref(),
+            Some(OID_SIGNED_DATA)
+        );
+        assert_eq!(
+            oid_string(&[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]).as_deref(),
+            Some("2.16.840.1.101.3.4.2.1")
+        );
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        let mut x: u32 = 12345;
+        for len in 0..300 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    (x & 0xff) as u8
+                })
+                .collect();
+            let _ = parse_signed_data(&bytes);
+            let mut prefixed = vec![0x30, 0x82, 0x01, 0x00, 0x06, 0x09];
+            prefixed.extend_from_slice(&bytes);
+            let _ = parse_signed_data(&prefixed);
+            let _ = looks_like_signed_data(&prefixed);
+        }
+    }
+}

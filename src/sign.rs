@@ -1,0 +1,472 @@
+//! Signing profiles: CMS SignedData (RFC 5652), the profile as attached content, SHA-256, the
+//! signer certificate and chain included, DER — what iOS and macOS accept.
+//!
+//! A [`Signer`] loads the identity once and is `Sync`: a bulk run shares one across threads.
+
+use crate::error::{Error, Result};
+use crate::profile::Secret;
+use foreign_types::ForeignType;
+use openssl::asn1::Asn1Time;
+use openssl::cms::CmsContentInfo;
+use openssl::nid::Nid;
+use openssl::pkcs12::Pkcs12;
+use openssl::pkey::{PKey, Private};
+use openssl::stack::Stack;
+use openssl::x509::{X509Ref, X509};
+use std::path::{Path, PathBuf};
+
+/// Where a passphrase for an encrypted key or a PKCS#12 file comes from. Never argv.
+#[derive(Debug, Clone)]
+pub enum Passphrase {
+    /// An environment variable.
+    Env(String),
+    /// A value already read (from stdin, or for tests).
+    Given(Secret),
+    /// Prompt on the terminal.
+    Prompt,
+}
+
+impl Passphrase {
+    fn get(&self, what: &Path) -> Result<Secret> {
+        match self {
+            Passphrase::Env(var) => std::env::var(var).map(Secret::new).map_err(|_| {
+                Error::input(
+                    "--passphrase-env",
+                    format!("the environment variable {var} is not set (or not UTF-8)"),
+                )
+            }),
+            Passphrase::Given(s) => Ok(s.clone()),
+            Passphrase::Prompt => {
+                use std::io::IsTerminal;
+                if !std::io::stdin().is_terminal() {
+                    return Err(Error::input(
+                        "passphrase",
+                        format!(
+                            "{} is encrypted and there is no terminal to ask on; use --passphrase-env VAR or --passphrase-stdin",
+                            what.display()
+                        ),
+                    ));
+                }
+                rpassword::prompt_password(format!("Passphrase for {}: ", what.display()))
+                    .map(Secret::new)
+                    .map_err(|e| Error::input("passphrase", format!("cannot read it: {e}")))
+            }
+        }
+    }
+}
+
+/// Where the signing identity comes from.
+#[derive(Debug, Clone)]
+pub enum IdentitySource {
+    Pem {
+        cert: PathBuf,
+        key: PathBuf,
+        chain: Option<PathBuf>,
+    },
+    Pkcs12(PathBuf),
+}
+
+/// A certificate, its private key and the chain to send along.
+pub struct Identity {
+    pub cert: X509,
+    key: PKey<Private>,
+    pub chain: Vec<X509>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+fn ossl<'a>(path: &'a Path, what: &str) -> impl FnOnce(openssl::error::ErrorStack) -> Error + 'a {
+    let what = what.to_string();
+    move |e| Error::Other(format!("{}: {what}: {}", path.display(), first_reason(&e)))
+}
+
+/// The most useful line of an OpenSSL error stack.
+pub fn first_reason(e: &openssl::error::ErrorStack) -> String {
+    e.errors()
+        .iter()
+        .rev()
+        .find_map(|x| x.reason().map(str::to_string))
+        .unwrap_or_else(|| e.to_string())
+}
+
+fn load_certs(path: &Path) -> Result<Vec<X509>> {
+    let bytes = read(path)?;
+    let certs = if bytes.starts_with(b"-----") || bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        X509::stack_from_pem(&bytes).map_err(ossl(path, "not a PEM certificate file"))?
+    } else {
+        vec![X509::from_der(&bytes).map_err(ossl(path, "not a DER or PEM certificate"))?]
+    };
+    if certs.is_empty() {
+        return Err(Error::Other(format!(
+            "{}: holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+impl Identity {
+    pub fn load(source: &IdentitySource, passphrase: &Passphrase) -> Result<Identity> {
+        match source {
+            IdentitySource::Pem { cert, key, chain } => {
+                let mut certs = load_certs(cert)?;
+                let leaf = certs.remove(0);
+                let key_bytes = read(key)?;
+                let encrypted = key_bytes.windows(9).any(|w| w == b"ENCRYPTED");
+                let pkey = if encrypted {
+                    let pass = passphrase.get(key)?;
+                    PKey::private_key_from_pem_passphrase(&key_bytes, pass.expose().as_bytes())
+                        .map_err(|_| {
+                            Error::Other(format!(
+                                "{}: cannot decrypt the key: wrong passphrase?",
+                                key.display()
+                            ))
+                        })?
+                } else if key_bytes.starts_with(b"-----")
+                    || key_bytes.windows(11).any(|w| w == b"-----BEGIN ")
+                {
+                    PKey::private_key_from_pem(&key_bytes)
+                        .map_err(ossl(key, "not a private key"))?
+                } else {
+                    PKey::private_key_from_der(&key_bytes)
+                        .map_err(ossl(key, "not a private key"))?
+                };
+                // Certificates after the first in the cert file count as chain too.
+                let mut all_chain = certs;
+                if let Some(c) = chain {
+                    all_chain.extend(load_certs(c)?);
+                }
+                Ok(Identity {
+                    cert: leaf,
+                    key: pkey,
+                    chain: all_chain,
+                })
+            }
+            IdentitySource::Pkcs12(path) => {
+                let der = read(path)?;
+                let p12 = Pkcs12::from_der(&der).map_err(ossl(path, "not a PKCS#12 file"))?;
+                // Many exports use an empty passphrase; try that before asking.
+                let parsed = match p12.parse2("") {
+                    Ok(p) => p,
+                    Err(_) => {
+                        let pass = passphrase.get(path)?;
+                        p12.parse2(pass.expose()).map_err(|_| {
+                            Error::Other(format!(
+                                "{}: cannot open the PKCS#12 file: wrong passphrase?",
+                                path.display()
+                            ))
+                        })?
+                    }
+                };
+                let cert = parsed.cert.ok_or_else(|| {
+                    Error::Other(format!("{}: holds no certificate", path.display()))
+                })?;
+                let key = parsed.pkey.ok_or_else(|| {
+                    Error::Other(format!("{}: holds no private key", path.display()))
+                })?;
+                let chain = parsed
+                    .ca
+                    .map(|s| s.into_iter().collect())
+                    .unwrap_or_default();
+                Ok(Identity { cert, key, chain })
+            }
+        }
+    }
+
+    /// Checks the identity before signing. Refusals are errors; the rest are warnings.
+    pub fn check(&self, allow_expired: bool) -> Result<Vec<String>> {
+        let mut warnings = Vec::new();
+        let pubkey = self
+            .cert
+            .public_key()
+            .map_err(|e| Error::Other(format!("signing certificate: {}", first_reason(&e))))?;
+        if !pubkey.public_eq(&self.key) {
+            return Err(Error::Other(format!(
+                "the private key does not match the certificate {}; give the key that belongs to it",
+                subject(&self.cert)
+            )));
+        }
+        let v = validity(&self.cert);
+        if v.days_left < 0 || v.not_yet_valid {
+            let what = if v.not_yet_valid {
+                format!("is not valid before {}", v.not_before)
+            } else {
+                format!("expired on {}", v.not_after)
+            };
+            let msg = format!(
+                "the signing certificate {} {what}; the phone would show the profile as not verified",
+                subject(&self.cert)
+            );
+            if !allow_expired {
+                return Err(Error::Other(format!(
+                    "{msg} (--allow-expired signs anyway)"
+                )));
+            }
+            warnings.push(msg);
+        } else if v.days_left < 30 {
+            warnings.push(format!(
+                "the signing certificate expires in {} days ({}); installed profiles then show as not verified",
+                v.days_left, v.not_after
+            ));
+        }
+        if let Some(false) = has_digital_signature(&self.cert) {
+            warnings.push(
+                "the signing certificate's key usage does not include digitalSignature; iOS may refuse the signature".into(),
+            );
+        }
+        // The chain must lead from the signer upwards.
+        let mut current: &X509Ref = &self.cert;
+        let mut used = vec![false; self.chain.len()];
+        loop {
+            let next = self.chain.iter().enumerate().find(|(i, c)| {
+                !used[*i]
+                    && current
+                        .verify(&c.public_key().expect("certificate key"))
+                        .unwrap_or(false)
+                    && current.issuer_name_hash() == c.subject_name_hash()
+            });
+            match next {
+                Some((i, c)) => {
+                    used[i] = true;
+                    current = c;
+                }
+                None => break,
+            }
+        }
+        for (i, c) in self.chain.iter().enumerate() {
+            if !used[i] {
+                warnings.push(format!(
+                    "chain certificate {} is not on the path from the signer {}; it is sent along but does not help",
+                    subject(c),
+                    subject(&self.cert)
+                ));
+            }
+        }
+        Ok(warnings)
+    }
+}
+
+/// keyUsage digitalSignature: `Some(false)` when the extension is present without it.
+fn has_digital_signature(cert: &X509Ref) -> Option<bool> {
+    // The openssl crate does not expose keyUsage bits; read them from the text form of the
+    // extension via the DER of the certificate.
+    let der = cert.to_der().ok()?;
+    // keyUsage OID 2.5.29.15 = 55 1d 0f, then optional BOOLEAN, then OCTET STRING { BIT STRING }
+    let pos = der
+        .windows(5)
+        .position(|w| w == [0x06, 0x03, 0x55, 0x1d, 0x0f])?;
+    let mut rest = &der[pos + 5..];
+    if rest.first() == Some(&0x01) {
+        rest = rest.get(3..)?;
+    }
+    let (octets, _) = crate::der::read(rest)?;
+    let (bits, _) = crate::der::read(octets.content)?;
+    if bits.tag != 0x03 || bits.content.len() < 2 {
+        return None;
+    }
+    Some(bits.content[1] & 0x80 != 0)
+}
+
+/// A certificate's subject in one line.
+pub fn subject(cert: &X509Ref) -> String {
+    name_line(cert.subject_name())
+}
+
+pub fn name_line(name: &openssl::x509::X509NameRef) -> String {
+    let parts: Vec<String> = name
+        .entries()
+        .map(|e| {
+            let key = e.object().nid().short_name().unwrap_or("?");
+            let val = e.data().to_string().unwrap_or_else(|_| "?".into());
+            format!("{key}={val}")
+        })
+        .collect();
+    parts.join(", ")
+}
+
+/// A certificate's validity as seen now.
+#[derive(Debug, Clone)]
+pub struct Validity {
+    pub not_before: String,
+    pub not_after: String,
+    /// Whole days until notAfter (negative once expired).
+    pub days_left: i64,
+    pub not_yet_valid: bool,
+}
+
+pub fn validity(cert: &X509Ref) -> Validity {
+    let now = Asn1Time::days_from_now(0).expect("current time");
+    let days_left = match now.diff(cert.not_after()) {
+        Ok(d) => {
+            let secs = i64::from(d.days) * 86400 + i64::from(d.secs);
+            if secs < 0 {
+                (secs - 86399) / 86400
+            } else {
+                secs / 86400
+            }
+        }
+        Err(_) => -1,
+    };
+    let not_yet_valid = cert
+        .not_before()
+        .compare(&now)
+        .map(|o| o == std::cmp::Ordering::Greater)
+        .unwrap_or(false);
+    Validity {
+        not_before: cert.not_before().to_string(),
+        not_after: cert.not_after().to_string(),
+        days_left,
+        not_yet_valid,
+    }
+}
+
+/// Signs profiles with one identity. Cheap to share across threads.
+pub struct Signer {
+    identity: Identity,
+    chain: Stack<X509>,
+    signing_time: Option<i64>,
+}
+
+// SAFETY: the certificate, key and chain are only read after construction; OpenSSL 3 allows
+// concurrent use of an EVP_PKEY and X509 for signing (reference counts are atomic).
+unsafe impl Sync for Signer {}
+unsafe impl Send for Signer {}
+
+mod ffi {
+    use openssl_sys::{CMS_ContentInfo, BIO, EVP_MD, EVP_PKEY, X509};
+    use std::ffi::{c_int, c_uint, c_void};
+
+    #[allow(non_camel_case_types)]
+    pub enum CMS_SignerInfo {}
+
+    extern "C" {
+        pub fn CMS_add1_signer(
+            cms: *mut CMS_ContentInfo,
+            signer: *mut X509,
+            pk: *mut EVP_PKEY,
+            md: *const EVP_MD,
+            flags: c_uint,
+        ) -> *mut CMS_SignerInfo;
+        pub fn CMS_signed_add1_attr_by_NID(
+            si: *mut CMS_SignerInfo,
+            nid: c_int,
+            type_: c_int,
+            bytes: *const c_void,
+            len: c_int,
+        ) -> c_int;
+        pub fn CMS_final(
+            cms: *mut CMS_ContentInfo,
+            data: *mut BIO,
+            dcont: *mut BIO,
+            flags: c_uint,
+        ) -> c_int;
+    }
+}
+
+impl Signer {
+    /// A signer for `identity`. `signing_time` (Unix seconds) fixes the signingTime attribute
+    /// so that signing is reproducible; `None` uses the current time.
+    pub fn new(identity: Identity, signing_time: Option<i64>) -> Result<Signer> {
+        let mut chain = Stack::new().map_err(|e| Error::Other(first_reason(&e)))?;
+        for c in &identity.chain {
+            chain
+                .push(c.clone())
+                .map_err(|e| Error::Other(first_reason(&e)))?;
+        }
+        Ok(Signer {
+            identity,
+            chain,
+            signing_time,
+        })
+    }
+
+    /// The signing time from `SOURCE_DATE_EPOCH` (the reproducible-builds convention), if set.
+    pub fn signing_time_from_env() -> Result<Option<i64>> {
+        match std::env::var("SOURCE_DATE_EPOCH") {
+            Ok(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
+                Error::input(
+                    "SOURCE_DATE_EPOCH",
+                    format!("{v:?} is not a number of seconds"),
+                )
+            }),
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// CMS SignedData over `content`, DER.
+    pub fn sign(&self, content: &[u8]) -> Result<Vec<u8>> {
+        let fail = |e: openssl::error::ErrorStack| {
+            Error::Other(format!("signing failed: {}", first_reason(&e)))
+        };
+        let flags = openssl_sys::CMS_BINARY | openssl_sys::CMS_PARTIAL;
+        let len = i32::try_from(content.len())
+            .map_err(|_| Error::Other("profile too large to sign".into()))?;
+        let time = match self.signing_time {
+            Some(t) => Some(Asn1Time::from_unix(t as _).map_err(fail)?),
+            None => None,
+        };
+        // SAFETY: every pointer comes from a live owned value (`self`, `time`, `content`); the
+        // CMS structure is owned by `cms` from its creation, and the BIO is freed on every path.
+        unsafe {
+            let raw = openssl_sys::CMS_sign(
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                self.chain.as_ptr(),
+                std::ptr::null_mut(),
+                flags,
+            );
+            if raw.is_null() {
+                return Err(fail(openssl::error::ErrorStack::get()));
+            }
+            let cms = CmsContentInfo::from_ptr(raw);
+            let si = ffi::CMS_add1_signer(
+                cms.as_ptr(),
+                self.identity.cert.as_ptr(),
+                self.identity.key.as_ptr(),
+                openssl_sys::EVP_sha256(),
+                flags,
+            );
+            if si.is_null() {
+                return Err(fail(openssl::error::ErrorStack::get()));
+            }
+            if let Some(t) = &time {
+                let ty = if self.signing_time.unwrap_or(0) < 2_524_608_000 {
+                    openssl_sys::V_ASN1_UTCTIME
+                } else {
+                    openssl_sys::V_ASN1_GENERALIZEDTIME
+                };
+                if ffi::CMS_signed_add1_attr_by_NID(
+                    si,
+                    Nid::PKCS9_SIGNINGTIME.as_raw(),
+                    ty,
+                    t.as_ptr() as *const _,
+                    -1,
+                ) != 1
+                {
+                    return Err(fail(openssl::error::ErrorStack::get()));
+                }
+            }
+            let bio = openssl_sys::BIO_new_mem_buf(content.as_ptr() as *const _, len);
+            if bio.is_null() {
+                return Err(fail(openssl::error::ErrorStack::get()));
+            }
+            let ok = ffi::CMS_final(
+                cms.as_ptr(),
+                bio,
+                std::ptr::null_mut(),
+                openssl_sys::CMS_BINARY,
+            );
+            openssl_sys::BIO_free_all(bio);
+            if ok != 1 {
+                return Err(fail(openssl::error::ErrorStack::get()));
+            }
+            cms.to_der().map_err(fail)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! A throw-away PKI made at test time: no private key is committed.
+#![allow(dead_code)]
+
+use openssl::asn1::{Asn1Integer, Asn1Time};
+use openssl::bn::BigNum;
+use openssl::hash::MessageDigest;
+use openssl::pkcs12::Pkcs12;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::symm::Cipher;
+use openssl::x509::extension::{BasicConstraints, KeyUsage};
+use openssl::x509::{X509Builder, X509NameBuilder, X509};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub struct Pki {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Issued {
+    pub cert: X509,
+    pub key: PKey<Private>,
+}
+
+static SERIAL: AtomicU32 = AtomicU32::new(1);
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Issues a certificate. `issuer` None makes it self-signed. Validity is in days from now.
+pub fn issue(
+    cn: &str,
+    issuer: Option<&Issued>,
+    ca: bool,
+    from_days: i64,
+    to_days: i64,
+    digital_signature: bool,
+) -> Issued {
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", cn).unwrap();
+    name.append_entry_by_text("O", "profilegen tests").unwrap();
+    let name = name.build();
+    let mut b = X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    let serial =
+        BigNum::from_u32(SERIAL.fetch_add(1, Ordering::SeqCst) + std::process::id()).unwrap();
+    b.set_serial_number(&Asn1Integer::from_bn(&serial).unwrap())
+        .unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(issuer.map_or(&name, |i| i.cert.subject_name()))
+        .unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::from_unix((now() + from_days * 86400) as _).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix((now() + to_days * 86400) as _).unwrap())
+        .unwrap();
+    if ca {
+        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+            .unwrap();
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .key_cert_sign()
+                .crl_sign()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    } else {
+        let mut ku = KeyUsage::new();
+        ku.critical();
+        if digital_signature {
+            ku.digital_signature();
+        } else {
+            ku.key_encipherment();
+        }
+        b.append_extension(ku.build().unwrap()).unwrap();
+    }
+    let signing_key = issuer.map_or(&key, |i| &i.key);
+    b.sign(signing_key, MessageDigest::sha256()).unwrap();
+    Issued {
+        cert: b.build(),
+        key,
+    }
+}
+
+impl Pki {
+    /// ca.pem, inter.pem (intermediate), signer.pem/.key (issued by the intermediate), chain.pem
+    /// (the intermediate), expired.pem/.key, other.key (not matching), nodsig.pem/.key,
+    /// signer.p12 (passphrase "p12-pass"), enc.key (signer key encrypted with "key-pass").
+    pub fn new() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = issue("profilegen Test Root", None, true, -1, 365, false);
+        let inter = issue(
+            "profilegen Test Intermediate",
+            Some(&ca),
+            true,
+            -1,
+            365,
+            false,
+        );
+        let signer = issue("Mail Profile Signer", Some(&inter), false, -1, 200, true);
+        let expired = issue("Expired Signer", Some(&inter), false, -30, -2, true);
+        let nodsig = issue("No DigitalSignature", Some(&inter), false, -1, 200, false);
+        let other = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+        let unrelated = issue("Unrelated CA", None, true, -1, 365, false);
+        let w = |name: &str, bytes: Vec<u8>| std::fs::write(dir.path().join(name), bytes).unwrap();
+        w("ca.pem", ca.cert.to_pem().unwrap());
+        w("inter.pem", inter.cert.to_pem().unwrap());
+        w("chain.pem", inter.cert.to_pem().unwrap());
+        w("unrelated.pem", unrelated.cert.to_pem().unwrap());
+        for (n, i) in [
+            ("signer", &signer),
+            ("expired", &expired),
+            ("nodsig", &nodsig),
+        ] {
+            w(&format!("{n}.pem"), i.cert.to_pem().unwrap());
+            w(
+                &format!("{n}.key"),
+                i.key.private_key_to_pem_pkcs8().unwrap(),
+            );
+        }
+        w("other.key", other.private_key_to_pem_pkcs8().unwrap());
+        w(
+            "enc.key",
+            signer
+                .key
+                .private_key_to_pem_pkcs8_passphrase(Cipher::aes_256_cbc(), b"key-pass")
+                .unwrap(),
+        );
+        let mut ca_stack = openssl::stack::Stack::new().unwrap();
+        ca_stack.push(inter.cert.clone()).unwrap();
+        let p12 = Pkcs12::builder()
+            .name("signer")
+            .pkey(&signer.key)
+            .cert(&signer.cert)
+            .ca(ca_stack)
+            .build2("p12-pass")
+            .unwrap();
+        w("signer.p12", p12.to_der().unwrap());
+        Pki { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+pub fn openssl_available() -> bool {
+    std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+pub fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
