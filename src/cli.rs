@@ -50,6 +50,66 @@ pub enum Command {
     /// Say whether a profile is signed, by whom, and whether the signature holds
     #[command(after_help = INSPECT_HELP)]
     Inspect(InspectArgs),
+    /// Find what is wrong with existing profiles, and what the phone shows because of it
+    #[command(after_help = LINT_HELP)]
+    Lint(LintArgs),
+}
+
+const LINT_HELP: &str = "\
+Examples:
+  profilegen lint taro.mobileconfig
+  profilegen lint profiles/ --format sarif -o lint.sarif
+  profilegen lint --explain PG201
+  cat old.mobileconfig | profilegen lint -
+
+Exit status: 0 no finding at or above --fail-on, 1 findings, 2 could not run.";
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files, directories (searched for *.mobileconfig) or '-' for stdin
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: LintFormat,
+    /// Exit with 1 when a finding is at least this severe
+    #[arg(long, value_enum, default_value = "error", value_name = "LEVEL")]
+    pub fail_on: crate::lint::Severity,
+    /// Do not report this rule (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub ignore: Vec<String>,
+    /// Change a rule's severity: ID=error|warning|info|off (repeatable)
+    #[arg(long, value_name = "ID=LEVEL")]
+    pub severity: Vec<String>,
+    /// Trust only these CA certificates (PEM) when verifying signed profiles
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Write the report here instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+    /// Print a rule's documentation and exit
+    #[arg(long, value_name = "ID", conflicts_with = "list_rules")]
+    pub explain: Option<String>,
+    /// List every rule and exit
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
 }
 
 const SIGN_EXAMPLES: &str = "\

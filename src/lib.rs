@@ -17,3 +17,4 @@ pub mod sign;
 pub mod text;
 
 pub use error::{Error, Result};
+pub mod lint;

@@ -262,6 +262,10 @@ pub static MAIL: PayloadSchema = PayloadSchema {
     ],
 };
 
+/// Keys outside Apple's schema that Apple's own tools write and the system accepts
+/// (`PayloadEnabled` from Profile Manager, `IdentificationUUID` on macOS): not reported as unknown.
+pub static TOLERATED: &[&str] = &["PayloadEnabled", "IdentificationUUID", "PayloadDate"];
+
 /// Payload schemas profilegen knows in full. Other payload types are checked for the common keys
 /// only.
 pub static PAYLOADS: &[&PayloadSchema] = &[&MAIL];

@@ -2,6 +2,7 @@
 
 pub mod carriers;
 pub mod inspect;
+pub mod lint;
 pub mod new;
 pub mod sign;
 

@@ -1,0 +1,203 @@
+//! `profilegen lint`: lint files, directories or stdin, and report.
+
+use super::Ctx;
+use crate::cli::{Color, LintArgs, LintFormat};
+use crate::container::{Trust, MAX_SIZE};
+use crate::error::{Error, Result};
+use crate::lint::{self, report, Finding, Linted, Options, Severity};
+use crate::preset::Registry;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Outcome of a run: findings at or above the failing level, or none.
+pub enum Outcome {
+    Clean,
+    Findings,
+}
+
+pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
+    if args.list_rules {
+        print(&report::list())?;
+        return Ok(Outcome::Clean);
+    }
+    if let Some(id) = &args.explain {
+        let r = lint::rule(id).ok_or_else(|| unknown_rule("--explain", id))?;
+        print(&report::explain(r))?;
+        return Ok(Outcome::Clean);
+    }
+    if args.paths.is_empty() {
+        return Err(Error::input(
+            "lint",
+            "give at least one file or directory, or '-' for stdin",
+        ));
+    }
+    let mut overrides: BTreeMap<String, Option<Severity>> = BTreeMap::new();
+    for id in &args.ignore {
+        let r = lint::rule(id).ok_or_else(|| unknown_rule("--ignore", id))?;
+        overrides.insert(r.id.to_string(), None);
+    }
+    for spec in &args.severity {
+        let (id, level) = spec
+            .split_once('=')
+            .ok_or_else(|| Error::input("--severity", format!("{spec:?} is not ID=LEVEL")))?;
+        let r = lint::rule(id).ok_or_else(|| unknown_rule("--severity", id))?;
+        let level = match level.to_ascii_lowercase().as_str() {
+            "error" => Some(Severity::Error),
+            "warning" | "warn" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            "off" | "ignore" => None,
+            other => {
+                return Err(Error::input(
+                    "--severity",
+                    format!("{other:?} is not error, warning, info or off"),
+                ))
+            }
+        };
+        overrides.insert(r.id.to_string(), level);
+    }
+    let trust = match &args.ca {
+        Some(p) => Trust::from_file(p)?,
+        None => Trust::System,
+    };
+    let store = trust
+        .store()
+        .map_err(|e| Error::Other(format!("cannot set up the trust store: {e}")))?;
+    let opts = Options {
+        presets: registry,
+        store: &store,
+        overrides: overrides.clone(),
+        now: now(),
+    };
+
+    let mut results: Vec<(String, Linted)> = Vec::new();
+    for path in &args.paths {
+        for file in expand(path, &mut results) {
+            let shown = file.display().to_string();
+            let linted = match crate::output::read_limited(&file, MAX_SIZE) {
+                Ok(bytes) => lint::lint(&bytes, &opts),
+                Err(e) => Linted {
+                    findings: vec![unreadable(e.to_string())],
+                    ..Linted::default()
+                },
+            };
+            results.push((
+                if file == Path::new("-") {
+                    "<stdin>".into()
+                } else {
+                    shown
+                },
+                linted,
+            ));
+        }
+    }
+    lint::cross_file(&mut results, &overrides);
+    let reports: Vec<report::FileReport> = results
+        .into_iter()
+        .map(|(file, l)| report::FileReport {
+            file,
+            findings: l.findings,
+        })
+        .collect();
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity >= args.fail_on);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let text = match args.format {
+        LintFormat::Text => report::text(&reports, color, ctx.lang),
+        LintFormat::Json => report::json(&reports),
+        LintFormat::Sarif => report::sarif(&reports),
+    };
+    match &args.output {
+        Some(p) if p != Path::new("-") => {
+            crate::output::write_atomic(p, text.as_bytes(), crate::output::Mode::Public)?
+        }
+        _ => print(&text)?,
+    }
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn unknown_rule(flag: &str, id: &str) -> Error {
+    let ids: Vec<&str> = lint::rules::ALL.iter().map(|r| r.id).collect();
+    let names: Vec<&str> = lint::rules::ALL.iter().map(|r| r.name).collect();
+    let hint = crate::schema::closest_key(id, ids.iter().chain(names.iter()).copied())
+        .map(|s| format!("; did you mean {s}?"))
+        .unwrap_or_default();
+    Error::input(
+        flag,
+        format!("no rule {id:?}{hint} (`profilegen lint --list-rules` lists them)"),
+    )
+}
+
+fn unreadable(message: String) -> Finding {
+    Finding {
+        rule: lint::UNREADABLE,
+        name: "unreadable",
+        severity: Severity::Error,
+        path: String::new(),
+        message,
+        help: None,
+    }
+}
+
+/// A path as the files to lint: itself, or the `*.mobileconfig` files under a directory (sorted).
+/// Errors walking a directory become findings.
+fn expand(path: &Path, results: &mut Vec<(String, Linted)>) -> Vec<PathBuf> {
+    if path == Path::new("-") || !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                if e.path()
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("mobileconfig"))
+                {
+                    files.push(e.into_path());
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let shown = e
+                    .path()
+                    .map_or_else(|| path.display().to_string(), |p| p.display().to_string());
+                results.push((
+                    shown,
+                    Linted {
+                        findings: vec![unreadable(format!("cannot read: {e}"))],
+                        ..Linted::default()
+                    },
+                ));
+            }
+        }
+    }
+    files
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn print(s: &str) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    o.write_all(s.as_bytes())
+        .and_then(|_| o.flush())
+        .map_err(|e| Error::io("<stdout>", e))
+}

@@ -1,0 +1,117 @@
+//! Identifiers and UUIDs: shapes, reuse, collisions.
+
+use crate::lint::{Rule, Severity};
+use plist::Value;
+
+/// UUIDs seen copied between unrelated projects (FINDINGS A6) and obvious hand-typed ones.
+pub const KNOWN_COPIED_UUIDS: &[&str] = &[
+    "48C88203-4DB9-49E8-B593-4831903605A0",
+    "7A981A9E-D5D0-4EF8-87FE-39FD6A506FAC",
+    "12345678-1234-1234-1234-123456789012",
+    "A1B2C3D4-E5F6-7890-ABCD-EF1234567890",
+    "00000000-0000-0000-0000-000000000000",
+];
+
+/// The canonical 8-4-4-4-12 hex shape (any version or variant: non-RFC-4122 UUIDs install fine).
+pub fn canonical_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn uuids<'a>(ctx: &crate::lint::Ctx<'a>) -> Vec<(String, &'a str)> {
+    let mut out = Vec::new();
+    if let Some(u) = ctx.root.get("PayloadUUID").and_then(Value::as_string) {
+        out.push(("PayloadUUID".to_string(), u));
+    }
+    for (i, d) in ctx.payloads() {
+        if let Some(u) = d.get("PayloadUUID").and_then(Value::as_string) {
+            out.push((format!("PayloadContent[{i}].PayloadUUID"), u));
+        }
+    }
+    out
+}
+
+pub static SAME_AS_PROFILE: Rule = Rule {
+    id: "PG601",
+    name: "identifier-same-as-profile",
+    severity: Severity::Warning,
+    summary: "A payload's PayloadIdentifier equals the profile's",
+    why: "Apple's schema expects a payload identifier to be the profile's plus a component; equal identifiers confuse replacement of installed profiles (seen in cPanel output).",
+    phone_ja: "(再インストール時に古い設定が置き換わらないことがあります)",
+    phone_en: "(reinstalling may not replace the old settings)",
+    example: "profile and payload both com.example.mail",
+    fix: "Append a component to the payload's identifier: com.example.mail.imap.",
+    check: |ctx, sink| {
+        let Some(top) = ctx.root.get("PayloadIdentifier").and_then(Value::as_string) else { return };
+        for (i, d) in ctx.payloads() {
+            if d.get("PayloadIdentifier").and_then(Value::as_string) == Some(top) {
+                sink.emit(format!("PayloadContent[{i}].PayloadIdentifier"), format!("{top:?} is also the profile's identifier"), Some(format!("use {top}.mail")));
+            }
+        }
+    },
+};
+
+pub static WHITESPACE_IDENTIFIER: Rule = Rule {
+    id: "PG602",
+    name: "identifier-whitespace",
+    severity: Severity::Warning,
+    summary: "White space in a PayloadIdentifier",
+    why: "Identifiers are reverse-DNS strings; spaces and line breaks (from pretty-printed templates) make a different identifier than intended, so the profile does not replace its predecessor.",
+    phone_ja: "(古いプロファイルが置き換わらず重複します)",
+    phone_en: "(the old profile is not replaced; accounts are duplicated)",
+    example: "<string>\n    com.example.mail</string>",
+    fix: "Remove the white space: letters, digits, '-' and '.' only.",
+    check: |ctx, sink| {
+        let mut ids = vec![("PayloadIdentifier".to_string(), ctx.root.get("PayloadIdentifier").and_then(Value::as_string))];
+        ids.extend(ctx.payloads().map(|(i, d)| (format!("PayloadContent[{i}].PayloadIdentifier"), d.get("PayloadIdentifier").and_then(Value::as_string))));
+        for (path, id) in ids {
+            if let Some(id) = id {
+                if !id.trim().is_empty() && !super::leftovers::is_leftover(id) && id.chars().any(char::is_whitespace) {
+                    sink.emit(path, format!("{id:?} contains white space"), Some(format!("write {:?}", id.split_whitespace().collect::<Vec<_>>().join(""))));
+                }
+            }
+        }
+    },
+};
+
+pub static UUID_SHAPE: Rule = Rule {
+    id: "PG603",
+    name: "uuid-shape",
+    severity: Severity::Warning,
+    summary: "A PayloadUUID that is not in the 8-4-4-4-12 hexadecimal form",
+    why: "Apple's schema gives PayloadUUID no format, and non-RFC-4122 hex UUIDs install fine, but other shapes (32 hex digits without hyphens, trailing characters, placeholders) come from broken generators and risk collisions.",
+    phone_ja: "",
+    phone_en: "",
+    example: "<string>b8fd6fd7-a55e-4eb1-96af-d9c4d8562e38'</string>",
+    fix: "Use a canonical UUID (uuidgen; profilegen derives them).",
+    check: |ctx, sink| {
+        for (path, u) in uuids(ctx) {
+            if !u.trim().is_empty() && !super::leftovers::is_leftover(u) && !canonical_uuid(u) {
+                sink.emit(path, format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), None);
+            }
+        }
+    },
+};
+
+pub static COPIED_UUID: Rule = Rule {
+    id: "PG604",
+    name: "uuid-copied",
+    severity: Severity::Warning,
+    summary: "A PayloadUUID known to be copied between unrelated profiles, or shared with another file in this run",
+    why: "Profiles that share a UUID (or identifier) replace each other on the phone: installing the second silently removes the first account.",
+    phone_ja: "(別のアカウントのプロファイルが上書きされます)",
+    phone_en: "(installing one profile silently replaces another)",
+    example: "<string>48C88203-4DB9-49E8-B593-4831903605A0</string>",
+    fix: "Generate per-account UUIDs (profilegen derives them from the account).",
+    check: |ctx, sink| {
+        for (path, u) in uuids(ctx) {
+            if KNOWN_COPIED_UUIDS.iter().any(|k| k.eq_ignore_ascii_case(u.trim())) {
+                sink.emit(path, format!("{u} is a UUID copied between unrelated profiles"), Some("generate a fresh, per-account UUID".into()));
+            }
+        }
+    },
+};

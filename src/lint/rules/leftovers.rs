@@ -1,0 +1,253 @@
+//! Leftovers from templates and examples: placeholder syntax, ALL-CAPS tokens, example domains,
+//! host names without a dot.
+
+use crate::lint::{Ctx, Rule, Severity, INCOMING, OUTGOING};
+use plist::Value;
+
+/// Every string value with its key path.
+fn strings<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a str)>) {
+    match v {
+        Value::String(s) => out.push((path, s)),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                strings(x, format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Dictionary(d) => {
+            for (k, x) in d {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                strings(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn all_strings<'a>(ctx: &Ctx<'a>) -> Vec<(String, &'a str)> {
+    let mut out = Vec::new();
+    for (k, v) in ctx.root {
+        strings(v, k.clone(), &mut out);
+    }
+    out
+}
+
+/// True when `s` is a template or placeholder leftover; other rules then stay quiet about it,
+/// so one mistake is reported once.
+pub fn is_leftover(s: &str) -> bool {
+    template_syntax(s).is_some() || placeholder(s).is_some()
+}
+
+/// The template syntax in `s`, if any.
+pub fn template_syntax(s: &str) -> Option<&'static str> {
+    for (needle, name) in [
+        ("{{", "{{ }}"),
+        ("{%", "{% %}"),
+        ("<?php", "<?php ?>"),
+        ("${", "${ }"),
+        ("$(", "$( )"),
+        ("!!!", "!!! !!!"),
+    ] {
+        if s.contains(needle) {
+            return Some(name);
+        }
+    }
+    // %name% (Plesk, cPanel style)
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let mut j = i + 1;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                j += 1;
+            }
+            if j < b.len() && b[j] == b'%' && j > i + 1 && b[i + 1].is_ascii_alphabetic() {
+                return Some("%name%");
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+pub static TEMPLATE_SYNTAX: Rule = Rule {
+    id: "PG501",
+    name: "template-syntax",
+    severity: Severity::Error,
+    summary: "Template syntax left in a value ({{ }}, {% %}, %name%, <?php ?>, ${ })",
+    why: "The profile was served before its template was filled in; the phone gets the literal text as a host name, address or identifier.",
+    phone_ja: "サーバに接続できません / アカウントエラー",
+    phone_en: "Cannot connect to the server / Account Error",
+    example: "<key>EmailAddress</key><string>{{ email }}</string>",
+    fix: "Fill in the template (or generate the profile with `profilegen new`).",
+    check: |ctx, sink| {
+        for (path, s) in all_strings(ctx) {
+            if let Some(kind) = template_syntax(s) {
+                sink.emit(path, format!("{s:?} contains template syntax {kind}"), None);
+            }
+        }
+    },
+};
+
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "HOSTNAME",
+    "MAILADDR",
+    "DISPLAYNAME",
+    "USERNAME",
+    "EMAIL",
+    "DOMAIN",
+    "PASSWORD",
+    "COMPANY",
+    "COMPANYNAME",
+    "COMPANYLOWERCASENAME",
+    "YOURDOMAIN",
+    "SERVER",
+    "ORGANIZATION",
+    "USER",
+];
+
+/// A placeholder token in `s` (UUID1, PRIMARY_HOSTNAME, XXXX, …).
+pub fn placeholder(s: &str) -> Option<&str> {
+    for tok in s.split(['.', '@', '/', ':', ' ']) {
+        if tok.contains("XXXX") {
+            return Some(tok);
+        }
+        let upper = !tok.is_empty()
+            && tok
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !upper {
+            continue;
+        }
+        let uuid_n = tok
+            .strip_prefix("UUID")
+            .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit()));
+        let snake = tok.contains('_')
+            && tok.len() >= 4
+            && tok.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+        if uuid_n || snake || PLACEHOLDER_WORDS.contains(&tok) {
+            return Some(tok);
+        }
+    }
+    None
+}
+
+/// The values where placeholders hide: hosts, addresses, usernames, identifiers and UUIDs.
+fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(String, &'a str)> {
+    let mut out = Vec::new();
+    for key in ["PayloadIdentifier", "PayloadUUID"] {
+        if let Some(s) = ctx.root.get(key).and_then(Value::as_string) {
+            out.push((key.to_string(), s));
+        }
+    }
+    for (i, d) in ctx.payloads() {
+        for key in [
+            "PayloadIdentifier",
+            "PayloadUUID",
+            "EmailAddress",
+            INCOMING.host,
+            OUTGOING.host,
+            INCOMING.username,
+            OUTGOING.username,
+        ] {
+            if let Some(s) = d.get(key).and_then(Value::as_string) {
+                out.push((format!("PayloadContent[{i}].{key}"), s));
+            }
+        }
+    }
+    out
+}
+
+pub static PLACEHOLDER: Rule = Rule {
+    id: "PG502",
+    name: "placeholder",
+    severity: Severity::Warning,
+    summary: "A placeholder token (UUID1, PRIMARY_HOSTNAME, MAILADDR, XXXX) in a host, address, username or identifier",
+    why: "sed- and PHP-style templates mark values with ALL-CAPS tokens; when substitution fails the token ships (mail-in-a-box's PRIMARY_HOSTNAME, a literal MAILADDR as the address).",
+    phone_ja: "サーバに接続できません / アカウントエラー",
+    phone_en: "Cannot connect to the server / Account Error",
+    example: "<key>PayloadUUID</key><string>UUID1</string>",
+    fix: "Substitute the real value.",
+    check: |ctx, sink| {
+        for (path, s) in identity_values(ctx) {
+            if let Some(tok) = placeholder(s) {
+                sink.emit(path, format!("{s:?} contains the placeholder {tok}"), None);
+            }
+        }
+    },
+};
+
+const EXAMPLE_SUFFIXES: &[&str] = &[
+    "example.com",
+    "example.net",
+    "example.org",
+    "example.jp",
+    "example.co.jp",
+    "example",
+    "test",
+    "invalid",
+];
+
+fn is_example(domain: &str) -> bool {
+    let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    EXAMPLE_SUFFIXES
+        .iter()
+        .any(|s| d == *s || d.ends_with(&format!(".{s}")))
+}
+
+pub static EXAMPLE_DOMAIN: Rule = Rule {
+    id: "PG503",
+    name: "example-domain",
+    severity: Severity::Warning,
+    summary: "An example domain (example.com, *.test, *.invalid) in a host name or address",
+    why: "Documentation samples use reserved example domains; a profile that still has them cannot reach a mail server.",
+    phone_ja: "サーバに接続できません",
+    phone_en: "Cannot connect to the server",
+    example: "<key>IncomingMailServerHostName</key><string>mail.example.com</string>",
+    fix: "Use the real server and address.",
+    check: |ctx, sink| {
+        for m in &ctx.mails {
+            for key in [INCOMING.host, OUTGOING.host] {
+                if let Some(h) = m.string(key) {
+                    if is_example(h) {
+                        sink.emit(m.path(key), format!("{h} is an example domain"), None);
+                    }
+                }
+            }
+            if let Some(a) = m.string("EmailAddress") {
+                if a.rsplit_once('@').is_some_and(|(_, d)| is_example(d)) {
+                    sink.emit(m.path("EmailAddress"), format!("{a} is an example address"), None);
+                }
+            }
+        }
+    },
+};
+
+pub static HOST_WITHOUT_DOT: Rule = Rule {
+    id: "PG504",
+    name: "host-without-dot",
+    severity: Severity::Warning,
+    summary: "A server host name without a dot",
+    why: "A bare name (mail, ads, HOSTNAME) only resolves inside one network, never on a phone's mobile data; it is usually a placeholder or a typo.",
+    phone_ja: "サーバに接続できません",
+    phone_en: "Cannot connect to the server",
+    example: "<string>mailserver</string>",
+    fix: "Write the full host name (imap.example.jp).",
+    check: |ctx, sink| {
+        for m in &ctx.mails {
+            for key in [INCOMING.host, OUTGOING.host] {
+                if let Some(h) = m.string(key) {
+                    let t = h.trim();
+                    if !is_leftover(t) && !t.is_empty() && !t.contains('.') && !t.contains(':') && !t.eq_ignore_ascii_case("localhost") && !t.chars().any(char::is_whitespace) {
+                        sink.emit(m.path(key), format!("{t:?} has no dot; the phone cannot resolve a bare name"), None);
+                    }
+                }
+            }
+        }
+    },
+};

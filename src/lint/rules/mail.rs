@@ -1,0 +1,438 @@
+//! Mail accounts: TLS, ports, host names, usernames and credentials — the causes of
+//! 「SSLで接続できません」, 「サーバの識別情報を検証できません」, 「アカウントエラー」 and 「メールを取得できません」.
+
+use crate::lint::{Ctx, Mail, Rule, ServerKeys, Severity, INCOMING, OUTGOING};
+use crate::preset::{Server, Status, UsernameRule};
+use crate::schema::edit_distance;
+use plist::Value;
+
+const IMPLICIT_TLS_PORTS: &[i64] = &[993, 995, 465];
+const PLAINTEXT_PORTS: &[i64] = &[143, 110, 25];
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim().to_ascii_lowercase();
+    h == "localhost" || h.starts_with("127.") || h == "::1" || h == "[::1]"
+}
+
+/// Each (mail payload, server) pair.
+fn servers<'c>(ctx: &'c Ctx<'_>) -> impl Iterator<Item = (&'c Mail<'c>, &'static ServerKeys)> + 'c {
+    ctx.mails
+        .iter()
+        .flat_map(|m| [(m, &INCOMING), (m, &OUTGOING)])
+}
+
+/// The preset's server for this side of a payload.
+fn preset_server<'a>(m: &Mail<'a>, keys: &ServerKeys) -> Option<&'a Server> {
+    let p = m.preset?;
+    if p.status == Status::Unsupported {
+        return None;
+    }
+    if keys.label == "incoming" {
+        if m.is_pop() {
+            p.pop.as_ref()
+        } else {
+            p.imap.as_ref()
+        }
+    } else {
+        p.smtp.as_ref()
+    }
+}
+
+pub static SSL_OFF: Rule = Rule {
+    id: "PG201",
+    name: "ssl-off",
+    severity: Severity::Error,
+    summary: "UseSSL is false or missing for a mail server (Apple's default is false)",
+    why: "Without UseSSL the phone talks to the server in clear text. Carrier and provider servers refuse that or reject the login, and the password would travel unencrypted. A missing key is the same as false: Apple's default is off. STARTTLS ports (587, 143) also need UseSSL = true.",
+    phone_ja: "SSLで接続できません / サーバに接続できません",
+    phone_en: "Cannot Connect Using SSL / Cannot connect to the server",
+    example: "<key>OutgoingMailServerPortNumber</key><integer>587</integer>\n(no OutgoingMailServerUseSSL key)",
+    fix: "Set IncomingMailServerUseSSL and OutgoingMailServerUseSSL to <true/>, with ports 993/995 and 465/587.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            let Some(host) = m.string(k.host) else { continue };
+            if is_loopback(host) || m.port(k.port).is_some_and(|p| IMPLICIT_TLS_PORTS.contains(&p)) {
+                continue; // loopback bridges legitimately run without TLS; PG202 covers SSL ports
+            }
+            match m.flag(k.ssl) {
+                Some(true) => {}
+                Some(false) => sink.emit(m.path(k.ssl), format!("TLS is off for the {} server {host}", k.label), Some(format!("set {} to <true/>", k.ssl))),
+                None => sink.emit(m.path(k.ssl), format!("{} is missing, so TLS is off for the {} server {host} (Apple's default is false)", k.ssl, k.label), Some(format!("add <key>{}</key><true/>", k.ssl))),
+            }
+        }
+    },
+};
+
+pub static SSL_PORT_MISMATCH: Rule = Rule {
+    id: "PG202",
+    name: "ssl-port-mismatch",
+    severity: Severity::Error,
+    summary: "An SSL port (993, 995, 465) with UseSSL off or missing",
+    why: "Ports 993, 995 and 465 speak TLS from the first byte. With UseSSL off the phone sends plain text to a TLS port and the connection fails every time.",
+    phone_ja: "サーバに接続できません / SSLで接続できません",
+    phone_en: "Cannot connect to the server / Cannot Connect Using SSL",
+    example: "<key>IncomingMailServerPortNumber</key><integer>993</integer>\n<key>IncomingMailServerUseSSL</key><false/>",
+    fix: "Set UseSSL to <true/> for this server.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            let Some(port) = m.port(k.port) else { continue };
+            if IMPLICIT_TLS_PORTS.contains(&port) && m.flag(k.ssl) != Some(true) {
+                let host = m.string(k.host).unwrap_or("?");
+                sink.emit(m.path(k.ssl), format!("port {port} of {host} needs TLS, but {} is {}", k.ssl, if m.flag(k.ssl).is_some() { "false" } else { "missing (false)" }), Some(format!("set {} to <true/>", k.ssl)));
+            }
+        }
+    },
+};
+
+pub static PLAINTEXT_PORT: Rule = Rule {
+    id: "PG203",
+    name: "plaintext-port",
+    severity: Severity::Warning,
+    summary: "A plain-text port (143, 110, 25) where the provider offers an SSL port",
+    why: "On 143/110/25 TLS works only through STARTTLS, which some servers do not offer; port 25 is blocked on most mobile networks (Outbound Port 25 Blocking). The provider's SSL ports (993, 995, 465) or submission (587) are the reliable choice.",
+    phone_ja: "SSLで接続できません / 送信できません",
+    phone_en: "Cannot Connect Using SSL / Cannot Send Mail",
+    example: "<key>IncomingMailServerPortNumber</key><integer>143</integer>",
+    fix: "Use 993 (IMAP), 995 (POP) and 465 or 587 (SMTP) with UseSSL = true.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            let Some(port) = m.port(k.port) else { continue };
+            let host = m.string(k.host).unwrap_or("");
+            if PLAINTEXT_PORTS.contains(&port) && !is_loopback(host) {
+                let better = match (k.label, m.is_pop()) {
+                    ("outgoing", _) => "465 or 587",
+                    (_, true) => "995",
+                    _ => "993",
+                };
+                sink.emit(m.path(k.port), format!("{} port {port} is a plain-text port", k.label), Some(format!("use {better} with {} = true", k.ssl)));
+            }
+        }
+    },
+};
+
+pub static MISSING_PORT: Rule = Rule {
+    id: "PG213",
+    name: "port-missing",
+    severity: Severity::Warning,
+    summary: "No port number for a mail server",
+    why: "Without a port the phone guesses: for outgoing mail it tries 25, 587 and 465 in that order (Apple's schema), and 25 is blocked on mobile networks; the guess may also disagree with UseSSL.",
+    phone_ja: "送信できません / サーバに接続できません",
+    phone_en: "Cannot Send Mail / Cannot connect to the server",
+    example: "an account with OutgoingMailServerHostName but no OutgoingMailServerPortNumber",
+    fix: "Write the port explicitly: 993/995 incoming, 465 or 587 outgoing.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            if m.dict.contains_key(k.host) && !m.dict.contains_key(k.port) {
+                let hint = if k.label == "outgoing" { "the phone then tries 25, 587 and 465 in turn" } else { "the phone then uses the protocol's default port" };
+                sink.emit(m.path(k.port), format!("no {} port: {hint}", k.label), Some(match preset_server(m, k) {
+                    Some(s) => format!("add <key>{}</key><integer>{}</integer>", k.port, s.port),
+                    None => format!("add {} explicitly", k.port),
+                }));
+            }
+        }
+    },
+};
+
+/// What is wrong with a host name's form, and the corrected name when there is one.
+fn host_problem(host: &str) -> Option<(String, Option<String>)> {
+    if host.is_empty() {
+        return Some(("the host name is empty".into(), None));
+    }
+    if host.trim() != host {
+        return Some((
+            format!("{host:?} has white space around it"),
+            Some(host.trim().to_string()),
+        ));
+    }
+    if let Some((_, rest)) = host.split_once("://") {
+        let fixed = rest.split(['/', ':']).next().unwrap_or(rest).to_string();
+        return Some((format!("{host:?} is a URL, not a host name"), Some(fixed)));
+    }
+    if host.chars().any(char::is_whitespace) {
+        return Some((
+            format!("{host:?} contains white space"),
+            Some(host.split_whitespace().collect()),
+        ));
+    }
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-')))
+    {
+        if host.parse::<std::net::IpAddr>().is_err() {
+            return Some((
+                format!("{host:?} contains {c:?}, which a host name cannot hold"),
+                None,
+            ));
+        }
+    }
+    if host.starts_with('.') || host.ends_with('.') || host.contains("..") {
+        return Some((
+            format!("{host:?} has an empty label (a stray dot)"),
+            Some(host.trim_matches('.').replace("..", ".")),
+        ));
+    }
+    None
+}
+
+pub static HOST_INVALID: Rule = Rule {
+    id: "PG204",
+    name: "host-invalid",
+    severity: Severity::Error,
+    summary: "A server host name with white space, a scheme (imaps://), a stray dot or characters a host name cannot hold",
+    why: "The phone looks the name up exactly as written; a trailing space or a URL never resolves.",
+    phone_ja: "サーバに接続できません / メールを取得できません",
+    phone_en: "Cannot connect to the server / Cannot Get Mail",
+    example: "<key>IncomingMailServerHostName</key><string>imap.softbank.jp </string>",
+    fix: "Write only the host name, e.g. imap.softbank.jp.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            let Some(host) = m.string(k.host) else { continue };
+            if crate::lint::rules::leftovers::is_leftover(host) {
+                continue; // PG501/PG502 report it
+            }
+            if let Some((msg, fixed)) = host_problem(host) {
+                sink.emit(m.path(k.host), msg, fixed.map(|f| format!("write {f:?}")));
+            }
+        }
+    },
+};
+
+pub static HOST_UPPERCASE: Rule = Rule {
+    id: "PG205",
+    name: "host-uppercase",
+    severity: Severity::Warning,
+    summary: "A host name with capital letters",
+    why: "DNS ignores case, but certificate name matching and the comparison with the provider's settings are clearer in lowercase; capitals usually mean the name was typed by hand.",
+    phone_ja: "",
+    phone_en: "",
+    example: "<string>IMAP.softbank.jp</string>",
+    fix: "Write the host name in lowercase.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            let Some(host) = m.string(k.host) else { continue };
+            if host_problem(host).is_none() && !crate::lint::rules::leftovers::is_leftover(host) && host.chars().any(|c| c.is_ascii_uppercase()) {
+                sink.emit(m.path(k.host), format!("{host:?} has capital letters"), Some(format!("write {:?}", host.to_ascii_lowercase())));
+            }
+        }
+    },
+};
+
+/// The known provider host `host` is probably a typo of.
+fn typo_of<'a>(host: &str, known: &[&'a str]) -> Option<&'a str> {
+    let h = host.trim().to_ascii_lowercase();
+    if known.contains(&h.as_str()) {
+        return None;
+    }
+    let mut best: Option<(usize, &str)> = None;
+    for &k in known {
+        let d = edit_distance(&h, k);
+        let same_shape = h.split('.').next() == k.split('.').next()
+            && h.rsplit('.').next() == k.rsplit('.').next();
+        let close = d == 1 || (d == 2 && h.len() >= 14 && same_shape);
+        if close && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, k));
+        }
+    }
+    best.map(|(_, k)| k)
+}
+
+pub static HOST_TYPO: Rule = Rule {
+    id: "PG206",
+    name: "host-typo",
+    severity: Severity::Error,
+    summary: "A host name one or two letters away from a known provider's server",
+    why: "A one-letter slip (imap.sofbank.jp) either does not resolve or, worse, reaches someone else's server, whose certificate does not match.",
+    phone_ja: "サーバに接続できません / サーバの識別情報を検証できません",
+    phone_en: "Cannot connect to the server / Cannot Verify Server Identity",
+    example: "<string>imap.sofbank.jp</string>",
+    fix: "Use the provider's exact host name; `help:` gives it.",
+    check: |ctx, sink| {
+        let known = ctx.presets.known_hosts();
+        for (m, k) in servers(ctx) {
+            let Some(host) = m.string(k.host) else { continue };
+            if let Some(right) = typo_of(host, &known) {
+                sink.emit(m.path(k.host), format!("{host:?} looks like a typo of {right}"), Some(format!("did you mean {right}?")));
+            }
+        }
+    },
+};
+
+pub static STALE_SETTINGS: Rule = Rule {
+    id: "PG207",
+    name: "stale-settings",
+    severity: Severity::Warning,
+    summary: "A host or port that differs from the current settings of the address's provider",
+    why: "Providers move servers and close ports; carrier profiles made years ago, or copied from an old article, keep the old values and stop working.",
+    phone_ja: "サーバに接続できません / メールを取得できません",
+    phone_en: "Cannot connect to the server / Cannot Get Mail",
+    example: "a @i.softbank.jp account with IncomingMailServerPortNumber 143",
+    fix: "Regenerate the profile from the preset: `profilegen new --email ADDRESS`, then remove the old profile from the phone.",
+    check: |ctx, sink| {
+        let known = ctx.presets.known_hosts();
+        for (m, k) in servers(ctx) {
+            let (Some(expected), Some(preset)) = (preset_server(m, k), m.preset) else { continue };
+            let Some(host) = m.string(k.host) else { continue };
+            let h = host.trim().to_ascii_lowercase();
+            if h == expected.host {
+                if let Some(port) = m.port(k.port) {
+                    if !expected.ports().any(|p| i64::from(p) == port) {
+                        let ports: Vec<String> = expected.ports().map(|p| p.to_string()).collect();
+                        sink.emit(m.path(k.port), format!("{} accepts {} on port {}, not {port}", preset.name_en, expected.host, ports.join(" or ")), Some(format!("use port {}", expected.port)));
+                    }
+                }
+            } else if host_problem(host).is_none() && typo_of(host, &known).is_none() && ctx.preset_of_host(&h).is_none() {
+                sink.emit(m.path(k.host), format!("{host} is not {}'s {} server {}", preset.name_en, k.label, expected.host), Some(format!("use {} (`profilegen carriers show {}`)", expected.host, preset.id)));
+            }
+        }
+    },
+};
+
+pub static PROVIDER_MISMATCH: Rule = Rule {
+    id: "PG211",
+    name: "provider-mismatch",
+    severity: Severity::Error,
+    summary: "The address belongs to one provider and the servers to another",
+    why: "Each carrier's servers accept only their own accounts: a docomo address on SoftBank's servers can never log in.",
+    phone_ja: "アカウントエラー / ユーザ名またはパスワードが間違っています",
+    phone_en: "Account Error / The user name or password is incorrect",
+    example: "EmailAddress taro@docomo.ne.jp with IncomingMailServerHostName imap.softbank.jp",
+    fix: "Use the servers of the address's provider (`profilegen new --email ADDRESS`).",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            let (Some(mine), Some(host)) = (m.preset, m.string(k.host)) else { continue };
+            if mine.unsupported.is_some() {
+                continue; // PG214
+            }
+            let h = host.trim().to_ascii_lowercase();
+            let serves = [&mine.imap, &mine.pop, &mine.smtp].into_iter().flatten().any(|s| s.host == h);
+            if serves {
+                continue;
+            }
+            if let Some(theirs) = ctx.preset_of_host(&h) {
+                let addr = m.address.as_ref().map(|a| a.full()).unwrap_or_default();
+                sink.emit(
+                    m.path(k.host),
+                    format!("{host} is {}'s server, but the address {addr} is {}'s", theirs.name_en, mine.name_en),
+                    preset_server(m, k).map(|s| format!("use {}", s.host)),
+                );
+            }
+        }
+    },
+};
+
+pub static USERNAME: Rule = Rule {
+    id: "PG208",
+    name: "username-form",
+    severity: Severity::Warning,
+    summary: "A username that is not what the provider expects (full address vs the part before @, or the address where a login ID is needed)",
+    why: "Providers accept one form of login name. Gmail and OCN want the full address; docomo wants the dアカウントID and au its issued ID, not the address.",
+    phone_ja: "ユーザ名またはパスワードが間違っています / メールを取得できません",
+    phone_en: "The user name or password is incorrect / Cannot Get Mail",
+    example: "a @gmail.com account with IncomingMailServerUsername \"taro\"",
+    fix: "Use the form `profilegen carriers show ID` gives, or leave the username out so the phone asks.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            let (Some(expected), Some(addr)) = (preset_server(m, k), &m.address) else { continue };
+            let Some(user) = m.string(k.username) else { continue };
+            if user.is_empty() {
+                continue; // PG212
+            }
+            let full = addr.full();
+            let is_full = user.eq_ignore_ascii_case(&full);
+            let is_local = user == addr.local;
+            let name = m.preset.map_or("", |p| p.name_en.as_str());
+            match expected.username {
+                UsernameRule::Email if !is_full => sink.emit(m.path(k.username), format!("{name} expects the full address as the {} username, not {user:?}", k.label), Some(format!("write {full:?}"))),
+                UsernameRule::LocalPart if !is_full && !is_local => sink.emit(m.path(k.username), format!("{name} expects {:?} (or the full address) as the {} username, not {user:?}", addr.local, k.label), Some(format!("write {:?}", addr.local))),
+                UsernameRule::Ask if is_full || is_local => sink.emit(m.path(k.username), format!("{name} logs in with an ID of its own, not the address"), Some("use the provider's login ID, or leave the username out so the phone asks".into())),
+                _ => {}
+            }
+        }
+    },
+};
+
+pub static AUTH_NONE: Rule = Rule {
+    id: "PG209",
+    name: "auth-none",
+    severity: Severity::Error,
+    summary: "Authentication \"EmailAuthNone\" for a provider that requires a password",
+    why: "Every preset provider requires SMTP AUTH and an IMAP/POP login; with EmailAuthNone the phone never sends the password.",
+    phone_ja: "送信できません / アカウントエラー",
+    phone_en: "Cannot Send Mail / Account Error",
+    example: "<key>OutgoingMailServerAuthentication</key><string>EmailAuthNone</string>",
+    fix: "Use EmailAuthPassword.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            if m.string(k.auth) != Some("EmailAuthNone") {
+                continue;
+            }
+            let host = m.string(k.host).unwrap_or("");
+            let known = preset_server(m, k).is_some() || ctx.preset_of_host(host).is_some();
+            if known {
+                sink.emit(m.path(k.auth), format!("{} authentication is EmailAuthNone, but {host} requires a password", k.label), Some("use EmailAuthPassword".into()));
+            }
+        }
+    },
+};
+
+pub static CLEAR_PASSWORD: Rule = Rule {
+    id: "PG210",
+    name: "password-in-clear",
+    severity: Severity::Warning,
+    summary: "A password stored in clear text in an unencrypted profile",
+    why: "Anyone who gets the file reads the password; Apple's schema says to use IncomingPassword/OutgoingPassword only in encrypted profiles. A stale embedded password is also the classic cause of \"Cannot Get Mail\" after a password change.",
+    phone_ja: "(パスワード変更後)メールを取得できません",
+    phone_en: "(after a password change) Cannot Get Mail",
+    example: "<key>IncomingPassword</key><string>Password123</string>",
+    fix: "Leave the passwords out: the phone asks during installation (`profilegen new` does this by default).",
+    check: |ctx, sink| {
+        if ctx.root.get("IsEncrypted").and_then(Value::as_boolean) == Some(true) {
+            return;
+        }
+        for (m, k) in servers(ctx) {
+            if m.string(k.password).is_some_and(|p| !p.is_empty()) {
+                sink.emit(m.path(k.password), format!("the {} password is stored in clear text", k.label), Some("remove it; the phone asks for it during installation".into()));
+            }
+        }
+    },
+};
+
+pub static EMPTY_CREDENTIAL: Rule = Rule {
+    id: "PG212",
+    name: "empty-credential",
+    severity: Severity::Warning,
+    summary: "An empty string for a username, password or address",
+    why: "The phone asks for a value when the key is absent; an empty string is a value, and may be used as is, which fails to log in.",
+    phone_ja: "ユーザ名またはパスワードが間違っています",
+    phone_en: "The user name or password is incorrect",
+    example: "<key>IncomingPassword</key><string></string>",
+    fix: "Remove the key instead of leaving it empty.",
+    check: |ctx, sink| {
+        for m in &ctx.mails {
+            for key in [INCOMING.username, OUTGOING.username, INCOMING.password, OUTGOING.password, "EmailAddress"] {
+                if m.string(key).is_some_and(|s| s.trim().is_empty()) {
+                    sink.emit(m.path(key), format!("{key} is an empty string"), Some(format!("remove {key} so the phone asks for it")));
+                }
+            }
+        }
+    },
+};
+
+pub static UNSUPPORTED_PROVIDER: Rule = Rule {
+    id: "PG214",
+    name: "unsupported-provider",
+    severity: Severity::Error,
+    summary: "An address no IMAP/POP profile can serve (MMS addresses, Outlook.com/Microsoft 365, Rakuten 楽メール)",
+    why: "These addresses are not IMAP mailboxes (MMS lives in the Messages app; 楽メール in Rakuten Link), or accept only OAuth sign-in, which a mail payload cannot do.",
+    phone_ja: "アカウントエラー / メールを取得できません",
+    phone_en: "Account Error / Cannot Get Mail",
+    example: "<key>EmailAddress</key><string>taro@softbank.ne.jp</string>",
+    fix: "Follow the provider's route named in the message; remove this account.",
+    check: |ctx, sink| {
+        for m in &ctx.mails {
+            if let Some(u) = m.preset.and_then(|p| p.unsupported.as_ref()) {
+                sink.emit(m.path("EmailAddress"), u.en.clone(), u.instead.clone().map(|i| format!("instead: {i}")));
+            }
+        }
+    },
+};

@@ -1,0 +1,82 @@
+//! The rule registry: every rule, in ID order. Adding a rule is adding a `Rule` to its category
+//! file and a line here, plus its fixtures in `tests/lint_rules.rs`.
+
+pub mod identifiers;
+pub mod leftovers;
+pub mod lifecycle;
+pub mod mail;
+pub mod signing;
+pub mod structure;
+
+use super::Rule;
+
+pub static ALL: &[&Rule] = &[
+    &structure::UNREADABLE,
+    &structure::TOP_PAYLOAD_TYPE,
+    &structure::PAYLOAD_VERSION,
+    &structure::UUID_MISSING,
+    &structure::UUID_DUPLICATE,
+    &structure::IDENTIFIER_MISSING,
+    &structure::IDENTIFIER_DUPLICATE,
+    &structure::UNKNOWN_KEY,
+    &structure::WRONG_TYPE,
+    &structure::NOT_ALLOWED,
+    &structure::REQUIRED_MISSING,
+    &structure::DEPRECATED_KEY,
+    &structure::CONTENT_SHAPE,
+    &structure::JUNK_BEFORE_DECLARATION,
+    &mail::SSL_OFF,
+    &mail::SSL_PORT_MISMATCH,
+    &mail::PLAINTEXT_PORT,
+    &mail::HOST_INVALID,
+    &mail::HOST_UPPERCASE,
+    &mail::HOST_TYPO,
+    &mail::STALE_SETTINGS,
+    &mail::USERNAME,
+    &mail::AUTH_NONE,
+    &mail::CLEAR_PASSWORD,
+    &mail::PROVIDER_MISMATCH,
+    &mail::EMPTY_CREDENTIAL,
+    &mail::MISSING_PORT,
+    &mail::UNSUPPORTED_PROVIDER,
+    &signing::UNSIGNED,
+    &signing::BROKEN_SIGNATURE,
+    &signing::SIGNER_VALIDITY,
+    &signing::WEAK_DIGEST,
+    &signing::CHAIN,
+    &lifecycle::REMOVAL_DATE_PAST,
+    &lifecycle::REMOVAL_DISALLOWED,
+    &leftovers::TEMPLATE_SYNTAX,
+    &leftovers::PLACEHOLDER,
+    &leftovers::EXAMPLE_DOMAIN,
+    &leftovers::HOST_WITHOUT_DOT,
+    &identifiers::SAME_AS_PROFILE,
+    &identifiers::WHITESPACE_IDENTIFIER,
+    &identifiers::UUID_SHAPE,
+    &identifiers::COPIED_UUID,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_documented() {
+        let mut ids: Vec<&str> = ALL.iter().map(|r| r.id).collect();
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(n, ids.len());
+        for r in ALL {
+            assert!(r.id.starts_with("PG") && r.id.len() == 5, "{}", r.id);
+            assert!(
+                !r.summary.is_empty()
+                    && !r.why.is_empty()
+                    && !r.fix.is_empty()
+                    && !r.example.is_empty(),
+                "{}",
+                r.id
+            );
+        }
+    }
+}
