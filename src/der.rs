@@ -8,10 +8,13 @@
 pub struct Tlv<'a> {
     pub tag: u8,
     pub content: &'a [u8],
+    /// The whole encoding: tag, length and content.
+    pub raw: &'a [u8],
 }
 
 /// Reads one TLV from the front of `input`; returns it and the rest.
 pub fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
+    let whole = input;
     let (&tag, rest) = input.split_first()?;
     if tag & 0x1f == 0x1f {
         return None; // high tag numbers do not occur in CMS
@@ -34,10 +37,12 @@ pub fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     if rest.len() < len {
         return None;
     }
+    let header = whole.len() - rest.len();
     Some((
         Tlv {
             tag,
             content: &rest[..len],
+            raw: &whole[..header + len],
         },
         &rest[len..],
     ))
@@ -100,11 +105,29 @@ pub fn digest_name(oid: &str) -> Option<&'static str> {
     })
 }
 
+/// One SignerInfo, with the raw pieces a verifier needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignerInfo<'a> {
+    /// IssuerAndSerialNumber: the issuer Name's encoding and the serial's content octets.
+    /// `None` for a SubjectKeyIdentifier.
+    pub issuer_serial: Option<(&'a [u8], &'a [u8])>,
+    pub digest_oid: String,
+    /// The signed attributes' encoding, with its [0] tag (0xa0) as found.
+    pub signed_attrs: Option<&'a [u8]>,
+    /// The messageDigest attribute's value.
+    pub message_digest: Option<&'a [u8]>,
+    pub signature_oid: String,
+    pub signature: &'a [u8],
+}
+
 /// What the DER reader found in a SignedData.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct SignedDataInfo {
+pub struct SignedDataInfo<'a> {
     /// The encapsulated content (the profile), when present.
     pub content: Option<Vec<u8>>,
+    /// Each carried certificate's encoding.
+    pub certificates: Vec<&'a [u8]>,
+    pub signers: Vec<SignerInfo<'a>>,
     /// The digest algorithm of each signer, as OIDs.
     pub digest_oids: Vec<String>,
     /// The first signer's signingTime attribute, as "YYYY-MM-DD HH:MM:SS UTC".
@@ -128,8 +151,10 @@ pub fn looks_like_signed_data(bytes: &[u8]) -> bool {
     bytes.get(skip..skip + OID.len()) == Some(OID)
 }
 
+pub const OID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+
 /// Reads a DER ContentInfo holding SignedData.
-pub fn parse_signed_data(bytes: &[u8]) -> Option<SignedDataInfo> {
+pub fn parse_signed_data(bytes: &[u8]) -> Option<SignedDataInfo<'_>> {
     let (ci, _) = expect(bytes, 0x30)?;
     let (oid, rest) = expect(ci.content, 0x06)?;
     if oid_string(oid.content)? != OID_SIGNED_DATA {
@@ -164,30 +189,90 @@ pub fn parse_signed_data(bytes: &[u8]) -> Option<SignedDataInfo> {
     loop {
         let (t, r) = read(rest)?;
         rest = r;
-        if t.tag == 0x31 {
-            for (i, si) in children(t.content).enumerate() {
-                if si.tag != 0x30 {
-                    continue;
-                }
-                let mut fields = children(si.content);
-                let _version = fields.next();
-                let _sid = fields.next();
-                if let Some(alg) = fields.next() {
-                    if let Some((oid, _)) = expect(alg.content, 0x06) {
-                        if let Some(s) = oid_string(oid.content) {
-                            info.digest_oids.push(s);
-                        }
-                    }
-                }
-                if i == 0 {
-                    if let Some(attrs) = fields.next().filter(|a| a.tag == 0xa0) {
-                        info.signing_time = signing_time(attrs.content);
-                    }
-                }
+        match t.tag {
+            0xa0 => {
+                info.certificates = children(t.content)
+                    .filter(|c| c.tag == 0x30)
+                    .map(|c| c.raw)
+                    .collect()
             }
-            return Some(info);
+            0x31 => {
+                for si in children(t.content) {
+                    if si.tag != 0x30 {
+                        continue;
+                    }
+                    if let Some(s) = signer_info(si.content) {
+                        info.digest_oids.push(s.digest_oid.clone());
+                        if info.signers.is_empty() {
+                            if let Some(attrs) = s.signed_attrs {
+                                info.signing_time =
+                                    read(attrs).and_then(|(a, _)| signing_time(a.content));
+                            }
+                        }
+                        info.signers.push(s);
+                    }
+                }
+                return Some(info);
+            }
+            _ => {}
         }
     }
+}
+
+fn signer_info(content: &[u8]) -> Option<SignerInfo<'_>> {
+    let (_version, rest) = expect(content, 0x02)?;
+    let (sid, rest) = read(rest)?;
+    let issuer_serial = if sid.tag == 0x30 {
+        let (issuer, r) = expect(sid.content, 0x30)?;
+        let (serial, _) = expect(r, 0x02)?;
+        Some((issuer.raw, serial.content))
+    } else {
+        None
+    };
+    let (alg, mut rest) = expect(rest, 0x30)?;
+    let (oid, _) = expect(alg.content, 0x06)?;
+    let digest_oid = oid_string(oid.content)?;
+    let mut signed_attrs = None;
+    let mut message_digest = None;
+    if let Some((attrs, r)) = expect(rest, 0xa0) {
+        signed_attrs = Some(attrs.raw);
+        rest = r;
+        for attr in children(attrs.content) {
+            let Some((oid, vals)) = expect(attr.content, 0x06) else {
+                continue;
+            };
+            if oid_string(oid.content).as_deref() == Some(OID_MESSAGE_DIGEST) {
+                let (set, _) = expect(vals, 0x31)?;
+                let (v, _) = expect(set.content, 0x04)?;
+                message_digest = Some(v.content);
+            }
+        }
+    }
+    let (sig_alg, rest) = expect(rest, 0x30)?;
+    let (sig_oid, _) = expect(sig_alg.content, 0x06)?;
+    let (signature, _) = expect(rest, 0x04)?;
+    Some(SignerInfo {
+        issuer_serial,
+        digest_oid,
+        signed_attrs,
+        message_digest,
+        signature_oid: oid_string(sig_oid.content)?,
+        signature: signature.content,
+    })
+}
+
+/// A certificate's issuer Name encoding and serial content octets.
+pub fn cert_issuer_serial(cert: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (c, _) = expect(cert, 0x30)?;
+    let (tbs, _) = expect(c.content, 0x30)?;
+    let mut rest = tbs.content;
+    if let Some((_, r)) = expect(rest, 0xa0) {
+        rest = r; // [0] version
+    }
+    let (serial, rest) = expect(rest, 0x02)?;
+    let (_sig, rest) = expect(rest, 0x30)?;
+    let (issuer, _) = expect(rest, 0x30)?;
+    Some((issuer.raw, serial.content))
 }
 
 fn signing_time(attrs: &[u8]) -> Option<String> {

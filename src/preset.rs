@@ -349,6 +349,7 @@ impl Lang {
 #[derive(Debug, Clone)]
 pub struct Registry {
     presets: BTreeMap<String, Preset>,
+    hosts: Vec<String>,
     exact: BTreeMap<String, String>,
     wildcard: BTreeMap<String, String>,
 }
@@ -422,8 +423,17 @@ impl Registry {
                 }
             }
         }
+        let mut hosts: Vec<String> = presets
+            .values()
+            .flat_map(|p| [&p.imap, &p.pop, &p.smtp])
+            .flatten()
+            .map(|s| s.host.clone())
+            .collect();
+        hosts.sort();
+        hosts.dedup();
         Ok(Registry {
             presets,
+            hosts,
             exact,
             wildcard,
         })
@@ -461,16 +471,7 @@ impl Registry {
 
     /// Every host name a preset names, for the linter's typo check.
     pub fn known_hosts(&self) -> Vec<&str> {
-        let mut hosts: Vec<&str> = self
-            .presets
-            .values()
-            .flat_map(|p| [&p.imap, &p.pop, &p.smtp])
-            .flatten()
-            .map(|s| s.host.as_str())
-            .collect();
-        hosts.sort();
-        hosts.dedup();
-        hosts
+        self.hosts.iter().map(String::as_str).collect()
     }
 }
 

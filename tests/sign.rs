@@ -539,10 +539,10 @@ fn one_signer_signs_from_many_threads() {
     )
     .unwrap();
     let signer = Signer::new(identity, Some(1_760_000_000)).unwrap();
-    let store = profilegen::container::Trust::from_file(&pki.path("ca.pem"))
-        .unwrap()
-        .store()
-        .unwrap();
+    let store = profilegen::container::Verifier::from_trust(
+        &profilegen::container::Trust::from_file(&pki.path("ca.pem")).unwrap(),
+    )
+    .unwrap();
     std::thread::scope(|s| {
         for t in 0..4 {
             let signer = &signer;

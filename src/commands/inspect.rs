@@ -22,11 +22,10 @@ pub fn run(args: InspectArgs, _ctx: &Ctx) -> Result<Verdict> {
         Some(p) => Trust::from_file(p)?,
         None => Trust::System,
     };
-    let store = trust
-        .store()
+    let verifier = container::Verifier::from_trust(&trust)
         .map_err(|e| Error::Other(format!("cannot set up the trust store: {e}")))?;
     let bytes = output::read_limited(&args.file, MAX_SIZE)?;
-    let opened = container::open(&bytes, &store);
+    let opened = container::open(&bytes, &verifier);
     let shown = args.file.display().to_string();
     if let Some(e) = &opened.error {
         return Err(Error::input(shown, e.clone()));

@@ -60,12 +60,11 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         Some(p) => Trust::from_file(p)?,
         None => Trust::System,
     };
-    let store = trust
-        .store()
+    let verifier = crate::container::Verifier::from_trust(&trust)
         .map_err(|e| Error::Other(format!("cannot set up the trust store: {e}")))?;
     let opts = Options {
         presets: registry,
-        store: &store,
+        verifier: &verifier,
         overrides: overrides.clone(),
         now: now(),
     };

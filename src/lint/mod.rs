@@ -10,7 +10,6 @@ pub mod rules;
 use crate::container::{self, Opened};
 use crate::preset::{Preset, Registry};
 use crate::text::Address;
-use openssl::x509::store::X509Store;
 use plist::{Dictionary, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -199,7 +198,7 @@ impl<'a> Ctx<'a> {
 /// Options of a lint run.
 pub struct Options<'a> {
     pub presets: &'a Registry,
-    pub store: &'a X509Store,
+    pub verifier: &'a container::Verifier,
     /// Rule ID → severity override; `None` turns the rule off.
     pub overrides: BTreeMap<String, Option<Severity>>,
     pub now: i64,
@@ -228,7 +227,7 @@ pub fn lint_bytes(bytes: &[u8], opts: &Options<'_>) -> Vec<Finding> {
 
 /// Lints one file's bytes, keeping what the cross-file checks need.
 pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
-    let opened = container::open(bytes, opts.store);
+    let opened = container::open(bytes, opts.verifier);
     let mut findings = Vec::new();
     let unreadable = |msg: String, out: &mut Vec<Finding>| {
         out.push(Finding {
@@ -427,27 +426,79 @@ pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
         junk = start > 0 && no_bom[start..].starts_with(b"<?xml");
         bytes = &no_bom[start..];
     }
-    // First pass: check the nesting depth on the event stream, so that no input can exhaust the
-    // stack of the recursive value builder.
-    let mut depth = 0usize;
+    // Build the value from the event stream with an explicit stack and a depth limit, so that no
+    // input can exhaust the stack (here, or in the recursive drop of a deep value).
+    use plist::stream::Event;
+    enum Open {
+        Array(Vec<Value>),
+        Dict(Dictionary, Option<String>),
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    let mut root: Option<Value> = None;
     let reader = plist::stream::Reader::new(std::io::Cursor::new(bytes));
     for event in reader {
-        match event.map_err(|e| plist_error(&e, bytes))? {
-            plist::stream::Event::StartArray(_) | plist::stream::Event::StartDictionary(_) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
+        let event = event.map_err(|e| plist_error(&e, bytes))?;
+        let value = match event {
+            Event::StartArray(_) | Event::StartDictionary(_) => {
+                if stack.len() >= MAX_DEPTH {
                     return Err(format!(
                         "nested more than {MAX_DEPTH} levels deep; not a profile"
                     ));
                 }
+                stack.push(if matches!(event, Event::StartArray(_)) {
+                    Open::Array(Vec::new())
+                } else {
+                    Open::Dict(Dictionary::new(), None)
+                });
+                continue;
             }
-            plist::stream::Event::EndCollection => depth = depth.saturating_sub(1),
-            _ => {}
+            Event::EndCollection => match stack.pop() {
+                Some(Open::Array(a)) => Value::Array(a),
+                Some(Open::Dict(d, None)) => Value::Dictionary(d),
+                Some(Open::Dict(_, Some(k))) => {
+                    return Err(format!("not a valid property list: key {k:?} has no value"))
+                }
+                None => return Err("not a valid property list: unbalanced collection".into()),
+            },
+            Event::Boolean(b) => Value::Boolean(b),
+            Event::Data(d) => Value::Data(d.into_owned()),
+            Event::Date(d) => Value::Date(d),
+            Event::Integer(i) => Value::Integer(i),
+            Event::Real(r) => Value::Real(r),
+            Event::String(s) => {
+                if let Some(Open::Dict(_, key @ None)) = stack.last_mut() {
+                    *key = Some(s.into_owned());
+                    continue;
+                }
+                Value::String(s.into_owned())
+            }
+            Event::Uid(u) => Value::Uid(u),
+            _ => return Err("not a valid property list: unknown element".into()),
+        };
+        match stack.last_mut() {
+            None => {
+                if root.is_some() {
+                    return Err("not a valid property list: more than one top-level value".into());
+                }
+                root = Some(value);
+            }
+            Some(Open::Array(a)) => a.push(value),
+            Some(Open::Dict(d, key)) => match key.take() {
+                Some(k) => {
+                    d.insert(k, value);
+                }
+                None => {
+                    return Err(
+                        "not a valid property list: a dictionary key is not a string".into(),
+                    )
+                }
+            },
         }
     }
-    Value::from_reader(std::io::Cursor::new(bytes))
-        .map(|v| (v, junk))
-        .map_err(|e| plist_error(&e, bytes))
+    match (root, stack.is_empty()) {
+        (Some(v), true) => Ok((v, junk)),
+        _ => Err("not a valid property list: it ends early".into()),
+    }
 }
 
 /// A plist error with its byte offset turned into a line and column.
