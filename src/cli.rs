@@ -53,6 +53,65 @@ pub enum Command {
     /// Find what is wrong with existing profiles, and what the phone shows because of it
     #[command(after_help = LINT_HELP)]
     Lint(LintArgs),
+    /// Write one profile per row of a CSV file, in parallel
+    #[command(after_help = BULK_HELP)]
+    Bulk(Box<BulkArgs>),
+}
+
+const BULK_HELP: &str = "\
+CSV columns (header row required, UTF-8 with or without BOM):
+  email (required), name, carrier, username, description, organization, password
+
+Examples:
+  profilegen bulk users.csv --out-dir profiles --manifest profiles/manifest.csv
+  profilegen bulk users.csv --out-dir out --sign-p12 corp.p12 --passphrase-env P12_PASS --strict
+
+A bad row is reported with its line number and every good row is still written (exit 1);
+--strict writes nothing unless every row is good. Files are written atomically; an identical
+existing file is left untouched, a different one needs --force.";
+
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// The CSV file of users
+    #[arg(value_name = "USERS.csv")]
+    pub csv: PathBuf,
+    /// Directory to write the profiles into (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Worker threads [default: all cores]
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Check every row first; write nothing if any row is bad
+    #[arg(long)]
+    pub strict: bool,
+    /// Replace existing files that differ
+    #[arg(long)]
+    pub force: bool,
+    /// Write a manifest of every row (CSV, or JSON when FILE ends in .json)
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Flush every file to disk before renaming it (slower; survives power loss)
+    #[arg(long)]
+    pub sync: bool,
+    /// Preset for rows without a carrier column value [default: from each address]
+    #[arg(short, long, value_name = "ID")]
+    pub carrier: Option<String>,
+    /// Incoming protocol for every row
+    #[arg(long, value_enum)]
+    pub protocol: Option<Protocol>,
+    /// Organisation for rows without an organization value
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Start of the PayloadIdentifier; the account is appended
+    #[arg(long, value_name = "PREFIX", default_value = DEFAULT_IDENTIFIER_PREFIX)]
+    pub identifier_prefix: String,
+    /// Directory of templates replacing the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub servers: ServerArgs,
+    #[command(flatten)]
+    pub sign: SignArgs,
 }
 
 const LINT_HELP: &str = "\

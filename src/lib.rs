@@ -3,6 +3,7 @@
 //! Data flows one way: user input → [`render`] (merged with a [`preset`]) → typed
 //! [`profile::Profile`] → plist bytes → file. The key knowledge lives in [`schema`].
 
+pub mod bulk;
 pub mod cli;
 pub mod commands;
 pub mod container;

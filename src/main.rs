@@ -20,6 +20,12 @@ fn main() -> ExitCode {
             .and_then(|r| commands::carriers::run(args, &r, &ctx))
             .map(|()| 0),
         Command::Sign(args) => commands::sign::run(args, &ctx).map(|()| 0),
+        Command::Bulk(args) => registry()
+            .and_then(|r| commands::bulk::run(*args, &r, &ctx))
+            .map(|o| match o {
+                commands::bulk::Outcome::AllGood => 0,
+                commands::bulk::Outcome::SomeFailed => 1,
+            }),
         Command::Lint(args) => match registry().and_then(|r| commands::lint::run(args, &r, &ctx)) {
             Ok(commands::lint::Outcome::Clean) => Ok(0),
             Ok(commands::lint::Outcome::Findings) => Ok(1),

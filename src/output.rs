@@ -8,37 +8,70 @@ use std::path::Path;
 /// Permissions for a written file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// 0644 (less the umask's effect is not applied: profiles are meant to be shared).
+    /// 0644: profiles are meant to be shared.
     Public,
     /// 0600: the file holds a password or a key.
     Secret,
 }
 
-/// Writes `bytes` to `path` atomically with the given permissions.
+/// Writes `bytes` to `path` atomically with the given permissions, flushed to disk first.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<()> {
+    write_atomic_opts(path, bytes, mode, true)
+}
+
+/// Writes `bytes` to `path` atomically. Without `sync` the file is complete or absent after a
+/// crash or kill of the process (the rename is atomic), but not necessarily after a power loss.
+pub fn write_atomic_opts(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".profilegen-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    // tempfile creates the file 0600; widen it only for files without secrets.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let bits = match mode {
-            Mode::Public => 0o644,
-            Mode::Secret => 0o600,
-        };
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(bits))
-            .map_err(|e| Error::io(tmp.path(), e))?;
+    // The temporary file is created with its final mode (no window in which a secret is
+    // readable by others) and a name no other writer uses.
+    let (tmp_path, mut file) = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let candidate = dir.join(format!(".profilegen-{}-{n}.tmp", std::process::id()));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(match mode {
+                Mode::Public => 0o644,
+                Mode::Secret => 0o600,
+            });
+        }
+        match opts.open(&candidate) {
+            Ok(f) => break (candidate, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(dir, e)),
+        }
+    };
+    let result = (|| -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            // The umask may have narrowed the mode; a public profile is meant to be shared.
+            use std::os::unix::fs::PermissionsExt;
+            if mode == Mode::Public {
+                let m = file.metadata()?.permissions().mode() & 0o777;
+                if m != 0o644 {
+                    file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+                }
+            }
+        }
+        file.write_all(bytes)?;
+        if sync {
+            file.sync_all()?;
+        }
+        drop(file);
+        std::fs::rename(&tmp_path, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp_path);
+        return Err(Error::io(path, e));
     }
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
 

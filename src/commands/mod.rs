@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a single entry point `run`.
 
+pub mod bulk;
 pub mod carriers;
 pub mod inspect;
 pub mod lint;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmarks `profilegen bulk` (issue 5):
+#   - 10 000 rows unsigned: profiles/s            (target >= 20 000/s)
+#   - 10 000 rows signed with RSA-2048: profiles/s, and the ratio to
+#     `openssl speed -multi CORES rsa2048` sign/s  (target >= 0.8)
+#   - peak RSS for 100 000 rows, and for 10 000 to show it is flat (target < 100 MB)
+# Needs: openssl, python3, /usr/bin/time. Writes only under a temporary directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=$PWD/target/release/profilegen
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cores=$(nproc)
+echo "machine: $(uname -m), $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+
+python3 - "$work" <<'PY'
+import sys, random
+work = sys.argv[1]
+domains = ["i.softbank.jp", "docomo.ne.jp", "icloud.com", "gmail.com", "yahoo.co.jp", "ocn.ne.jp", "biglobe.ne.jp"]
+for n in (10_000, 100_000):
+    with open(f"{work}/users{n}.csv", "w", encoding="utf-8") as f:
+        f.write("email,name\n")
+        for i in range(n):
+            f.write(f"user{i}@{domains[i % len(domains)]},山田 太郎 {i}\n")
+PY
+
+# A throw-away RSA-2048 signer.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+    -days 30 -subj "/CN=profilegen bench" 2>/dev/null
+
+rate() { python3 -c "print(f'{$1/$2:.0f}')"; }
+elapsed() { # seconds of a command's wall time
+    local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
+    python3 -c "print($e-$s)"
+}
+
+t=$(elapsed "$bin" bulk "$work/users10000.csv" --out-dir "$work/u" -q)
+echo "unsigned, 10 000 rows: ${t}s, $(rate 10000 "$t") profiles/s (target >= 20000)"
+
+t=$(elapsed "$bin" bulk "$work/users10000.csv" --out-dir "$work/s" -q \
+    --sign-cert "$work/cert.pem" --sign-key "$work/key.pem")
+ours=$(rate 10000 "$t")
+limit=$(openssl speed -seconds 3 -multi "$cores" rsa2048 2>/dev/null \
+    | awk '/^rsa/ && /2048/ { print $(NF-1) }' | tail -1)
+echo "signed RSA-2048, 10 000 rows: ${t}s, $ours profiles/s"
+echo "openssl speed -multi $cores rsa2048: $limit sign/s (all cores)"
+python3 -c "print(f'ratio: {$ours/$limit:.3f} (target >= 0.8)')"
+
+for n in 10000 100000; do
+    rm -rf "$work/m"
+    /usr/bin/time -f "%M" -o "$work/rss" "$bin" bulk "$work/users$n.csv" --out-dir "$work/m" -q >/dev/null 2>&1 || true
+    echo "peak RSS, $n rows unsigned: $(( $(cat "$work/rss") / 1024 )) MB (target < 100 MB)"
+done

@@ -1,0 +1,668 @@
+//! `bulk`: one profile per CSV row, rendered and signed in parallel, each file written
+//! atomically, with per-row errors and a manifest.
+//!
+//! The CSV is read in chunks (memory stays flat as rows grow). Each chunk is rendered in
+//! parallel, then checked in line order (duplicate addresses, two rows writing one file), then
+//! signed and written in parallel; the manifest is streamed in line order.
+
+use crate::der;
+use crate::error::{Error, Result};
+use crate::output::{self, Mode};
+use crate::preset::Registry;
+use crate::profile::{Payload, Secret};
+use crate::render::{self, Request, Templates};
+use crate::sign::Signer;
+use rayon::prelude::*;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The columns a CSV may have.
+pub const COLUMNS: &[&str] = &[
+    "email",
+    "name",
+    "carrier",
+    "username",
+    "description",
+    "organization",
+    "password",
+];
+
+/// Rows rendered per parallel batch.
+const CHUNK: usize = 2048;
+
+/// Options of a bulk run (besides the per-row values).
+pub struct Options<'a> {
+    pub out_dir: PathBuf,
+    /// Applied to every row: identifier prefix, protocol, organisation, language, servers.
+    pub base: Request,
+    pub strict: bool,
+    pub force: bool,
+    pub manifest: Option<PathBuf>,
+    /// fsync each file before renaming it (survives power loss, not only a crash).
+    pub sync: bool,
+    pub registry: &'a Registry,
+    pub templates: &'a Templates,
+    pub signer: Option<&'a Signer>,
+}
+
+/// What happened to one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Written,
+    /// An identical file was already there.
+    Unchanged,
+    /// Checked only (`--strict` first pass).
+    Checked,
+    Failed(String),
+}
+
+/// One manifest line.
+#[derive(Debug, Clone)]
+pub struct RowResult {
+    pub line: u64,
+    pub email: String,
+    pub file: Option<String>,
+    pub identifier: Option<String>,
+    pub uuid: Option<String>,
+    pub sha256: Option<String>,
+    pub signed: bool,
+    pub has_password: bool,
+    pub status: Status,
+}
+
+/// Totals of a run.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub rows: u64,
+    pub written: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+    pub with_password: u64,
+}
+
+/// A CSV row, validated against the header.
+struct Row {
+    line: u64,
+    fields: [Option<String>; 7],
+}
+
+/// Reads the header: the index of each known column; unknown columns are an error.
+fn header_map(csv_name: &str, header: &csv::StringRecord) -> Result<[Option<usize>; 7]> {
+    let mut map = [None; 7];
+    for (i, h) in header.iter().enumerate() {
+        let h = h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+        match COLUMNS.iter().position(|c| *c == h) {
+            Some(c) if map[c].is_some() => {
+                return Err(Error::input(
+                    format!("{csv_name}:1"),
+                    format!("column {h:?} appears twice"),
+                ))
+            }
+            Some(c) => map[c] = Some(i),
+            None => {
+                return Err(Error::input(
+                    format!("{csv_name}:1"),
+                    format!(
+                        "unknown column {h:?}; the columns are {}",
+                        COLUMNS.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+    if map[0].is_none() {
+        return Err(Error::input(
+            format!("{csv_name}:1"),
+            format!(
+                "no \"email\" column; the columns are {} (email is required)",
+                COLUMNS.join(", ")
+            ),
+        ));
+    }
+    Ok(map)
+}
+
+fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::None)
+        .from_reader(file))
+}
+
+/// Line numbers from byte offsets, counted on a second reader of the same file (the csv crate's
+/// own line count is off by one on CRLF files).
+struct LineCounter {
+    reader: std::io::BufReader<std::fs::File>,
+    pos: u64,
+    line: u64,
+}
+
+impl LineCounter {
+    fn new(path: &Path) -> Result<LineCounter> {
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(LineCounter {
+            reader: std::io::BufReader::with_capacity(1 << 16, f),
+            pos: 0,
+            line: 1,
+        })
+    }
+
+    /// The line on which byte `offset` lies. Offsets must not decrease between calls.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        use std::io::BufRead;
+        while self.pos < offset {
+            let Ok(buf) = self.reader.fill_buf() else {
+                break;
+            };
+            if buf.is_empty() {
+                break;
+            }
+            let take = usize::try_from(offset - self.pos)
+                .unwrap_or(usize::MAX)
+                .min(buf.len());
+            self.line += buf[..take].iter().filter(|b| **b == b'\n').count() as u64;
+            self.pos += take as u64;
+            self.reader.consume(take);
+        }
+        // A record starts after its line break; the csv crate may point at the break's '\n'.
+        while let Ok(buf) = self.reader.fill_buf() {
+            match buf.first() {
+                Some(b'\n') => self.line += 1,
+                Some(b'\r') => {}
+                _ => break,
+            }
+            self.pos += 1;
+            self.reader.consume(1);
+        }
+        self.line
+    }
+}
+
+/// The outcome of the render stage for one row.
+struct Rendered {
+    line: u64,
+    email: String,
+    result: std::result::Result<(render::Rendered, Vec<u8>), String>,
+}
+
+fn request_for(row: &Row, base: &Request) -> std::result::Result<Request, String> {
+    let get = |i: usize| {
+        row.fields[i]
+            .as_ref()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let email = get(0).ok_or("email is empty")?;
+    let mut req = base.clone();
+    req.email = email;
+    req.name = get(1);
+    if let Some(c) = get(2) {
+        req.carrier = Some(c);
+    }
+    req.username = get(3);
+    if let Some(d) = get(4) {
+        req.description = Some(d);
+    }
+    if let Some(o) = get(5) {
+        req.organization = Some(o);
+    }
+    // A password is taken as given (not trimmed: spaces may be part of it).
+    req.password = row.fields[6]
+        .clone()
+        .filter(|p| !p.is_empty())
+        .map(Secret::new);
+    Ok(req)
+}
+
+fn render_row(row: &Row, opts: &Options<'_>) -> Rendered {
+    let email = row.fields[0].as_deref().unwrap_or("").trim().to_string();
+    let result = request_for(row, &opts.base).and_then(|req| {
+        let r = render::render(&req, opts.registry, opts.templates).map_err(|e| {
+            let mut msg = e.to_string();
+            // Name the CSV column, not the command-line flag.
+            for (flag, column) in [
+                ("--name: ", "name: "),
+                ("--org: ", "organization: "),
+                ("--username: ", "username: "),
+                ("--description: ", "description: "),
+            ] {
+                if let Some(rest) = msg.strip_prefix(flag) {
+                    msg = format!("{column}{rest}");
+                }
+            }
+            match e.help() {
+                Some(h) => format!("{msg} ({h})"),
+                None => msg,
+            }
+        })?;
+        let xml = r.profile.to_xml();
+        Ok((r, xml))
+    });
+    Rendered {
+        line: row.line,
+        email,
+        result,
+    }
+}
+
+fn key_hash(s: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// A row that passed the claim check: its profile, XML, line and address.
+type Claimed = (render::Rendered, Vec<u8>, u64, String);
+
+/// The claims made so far: addresses and file names, by the line that made them.
+#[derive(Default)]
+struct Claims {
+    emails: std::collections::HashMap<u64, u64>,
+    files: std::collections::HashMap<u64, u64>,
+}
+
+/// True when the existing file at `path` already holds `xml` (plain, or signed by `signer`).
+fn identical(path: &Path, xml: &[u8], signer: Option<&Signer>) -> Option<bool> {
+    let existing = std::fs::read(path).ok()?;
+    Some(match signer {
+        None => existing == xml,
+        Some(s) => {
+            let Some(info) = der::parse_signed_data(&existing) else {
+                return Some(false);
+            };
+            let cert = s.identity().cert.to_der().unwrap_or_default();
+            info.content.as_deref() == Some(xml) && info.certificates.iter().any(|c| *c == cert)
+        }
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Signs (when asked) and writes one claimed row.
+fn write_row(
+    r: render::Rendered,
+    xml: Vec<u8>,
+    line: u64,
+    email: String,
+    opts: &Options<'_>,
+    write: bool,
+) -> RowResult {
+    let Payload::Mail(m) = &r.profile.content[0];
+    let mut res = RowResult {
+        line,
+        email,
+        file: Some(r.file_name.clone()),
+        identifier: Some(r.profile.identifier.clone()),
+        uuid: Some(r.profile.uuid.clone()),
+        sha256: None,
+        signed: opts.signer.is_some(),
+        has_password: m.incoming_password.is_some(),
+        status: Status::Checked,
+    };
+    let path = opts.out_dir.join(&r.file_name);
+    match identical(&path, &xml, opts.signer) {
+        Some(true) => {
+            res.status = Status::Unchanged;
+            res.sha256 = std::fs::read(&path)
+                .ok()
+                .map(|b| hex(&openssl::sha::sha256(&b)));
+            return res;
+        }
+        Some(false) if !opts.force => {
+            res.status = Status::Failed(format!(
+                "{} exists and differs; --force replaces it",
+                path.display()
+            ));
+            return res;
+        }
+        _ => {}
+    }
+    if !write {
+        return res;
+    }
+    let bytes = match opts.signer {
+        Some(s) => match s.sign(&xml) {
+            Ok(b) => b,
+            Err(e) => {
+                res.status = Status::Failed(e.to_string());
+                return res;
+            }
+        },
+        None => xml,
+    };
+    let mode = if res.has_password {
+        Mode::Secret
+    } else {
+        Mode::Public
+    };
+    match output::write_atomic_opts(&path, &bytes, mode, opts.sync) {
+        Ok(()) => {
+            res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
+            res.status = Status::Written;
+        }
+        Err(e) => res.status = Status::Failed(e.to_string()),
+    }
+    res
+}
+
+/// Streams manifest lines, in line order, to a temporary file renamed into place at the end.
+struct Manifest {
+    path: PathBuf,
+    json: bool,
+    tmp: tempfile::NamedTempFile,
+    out: std::io::BufWriter<std::fs::File>,
+    first: bool,
+}
+
+impl Manifest {
+    fn create(path: &Path) -> Result<Manifest> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".profilegen-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?;
+        let file = tmp.reopen().map_err(|e| Error::io(path, e))?;
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let mut m = Manifest {
+            path: path.to_path_buf(),
+            json,
+            tmp,
+            out: std::io::BufWriter::new(file),
+            first: true,
+        };
+        let head: &[u8] = if json {
+            b"[\n"
+        } else {
+            b"line,email,file,payload_identifier,payload_uuid,sha256,signed,status,error\n"
+        };
+        m.out.write_all(head).map_err(|e| Error::io(path, e))?;
+        Ok(m)
+    }
+
+    fn row(&mut self, r: &RowResult) -> Result<()> {
+        let (status, error) = match &r.status {
+            Status::Written => ("written", None),
+            Status::Unchanged => ("unchanged", None),
+            Status::Checked => ("checked", None),
+            Status::Failed(e) => ("error", Some(e.as_str())),
+        };
+        let io = |e| Error::io(&self.path, e);
+        if self.json {
+            let v = serde_json::json!({
+                "line": r.line,
+                "email": r.email,
+                "file": r.file,
+                "payload_identifier": r.identifier,
+                "payload_uuid": r.uuid,
+                "sha256": r.sha256,
+                "signed": r.signed,
+                "status": status,
+                "error": error,
+            });
+            let sep = if self.first { "  " } else { ",\n  " };
+            self.first = false;
+            write!(self.out, "{sep}{v}").map_err(io)
+        } else {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
+            w.write_record([
+                r.line.to_string(),
+                r.email.clone(),
+                r.file.clone().unwrap_or_default(),
+                r.identifier.clone().unwrap_or_default(),
+                r.uuid.clone().unwrap_or_default(),
+                r.sha256.clone().unwrap_or_default(),
+                r.signed.to_string(),
+                status.to_string(),
+                error.unwrap_or("").to_string(),
+            ])
+            .map_err(|e| Error::Other(e.to_string()))?;
+            let bytes = w.into_inner().map_err(|e| Error::Other(e.to_string()))?;
+            self.out.write_all(&bytes).map_err(io)
+        }
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if self.json {
+            let tail: &[u8] = if self.first { b"]\n" } else { b"\n]\n" };
+            self.out
+                .write_all(tail)
+                .map_err(|e| Error::io(&self.path, e))?;
+        }
+        self.out.flush().map_err(|e| Error::io(&self.path, e))?;
+        drop(self.out);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ =
+                std::fs::set_permissions(self.tmp.path(), std::fs::Permissions::from_mode(0o644));
+        }
+        self.tmp
+            .persist(&self.path)
+            .map_err(|e| Error::io(&self.path, e.error))?;
+        Ok(())
+    }
+}
+
+/// Removes temporary files a killed run left in the output directory.
+fn remove_stale_temporaries(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".profilegen-") && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Runs a bulk job. `report` is called for every row (in line order), for progress and errors.
+pub fn run(
+    csv_path: &Path,
+    opts: &Options<'_>,
+    mut report: impl FnMut(&RowResult),
+) -> Result<Summary> {
+    let csv_name = csv_path.display().to_string();
+    if !opts.out_dir.is_dir() {
+        std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::io(&opts.out_dir, e))?;
+    }
+    remove_stale_temporaries(&opts.out_dir);
+    if opts.strict {
+        // First pass: check every row, write nothing.
+        let mut failed = Vec::new();
+        let s = pass(csv_path, &csv_name, opts, false, &mut None, &mut |r| {
+            if matches!(r.status, Status::Failed(_)) {
+                failed.push(r.clone());
+            }
+        })?;
+        if s.failed > 0 {
+            for r in &failed {
+                report(r);
+            }
+            return Ok(Summary {
+                written: 0,
+                unchanged: 0,
+                ..s
+            });
+        }
+    }
+    let mut manifest = match &opts.manifest {
+        Some(p) => Some(Manifest::create(p)?),
+        None => None,
+    };
+    let summary = pass(csv_path, &csv_name, opts, true, &mut manifest, &mut report)?;
+    if let Some(m) = manifest {
+        m.finish()?;
+    }
+    Ok(summary)
+}
+
+fn pass(
+    csv_path: &Path,
+    csv_name: &str,
+    opts: &Options<'_>,
+    write: bool,
+    manifest: &mut Option<Manifest>,
+    report: &mut dyn FnMut(&RowResult),
+) -> Result<Summary> {
+    let mut reader = open_csv(csv_path)?;
+    let header = reader
+        .headers()
+        .map_err(|e| Error::input(format!("{csv_name}:1"), csv_error(&e)))?
+        .clone();
+    let map = header_map(csv_name, &header)?;
+    let mut claims = Claims::default();
+    let mut summary = Summary::default();
+    let mut lines = LineCounter::new(csv_path)?;
+    let mut records = reader.into_records();
+    loop {
+        // Read a chunk of rows.
+        let mut rows: Vec<std::result::Result<Row, (u64, String)>> = Vec::with_capacity(CHUNK);
+        for rec in records.by_ref().take(CHUNK) {
+            match rec {
+                Ok(r) => {
+                    let line = lines.line_at(r.position().map_or(0, |p| p.byte()));
+                    let mut fields: [Option<String>; 7] = Default::default();
+                    for (c, idx) in map.iter().enumerate() {
+                        fields[c] = idx.and_then(|i| r.get(i)).map(str::to_string);
+                    }
+                    rows.push(Ok(Row { line, fields }));
+                }
+                Err(e) => {
+                    let line = lines.line_at(e.position().map_or(0, |p| p.byte()));
+                    rows.push(Err((line, csv_error(&e))));
+                }
+            }
+        }
+        if rows.is_empty() {
+            break;
+        }
+        // Render in parallel.
+        let rendered: Vec<std::result::Result<Rendered, (u64, String)>> = rows
+            .par_iter()
+            .map(|r| match r {
+                Ok(row) => Ok(render_row(row, opts)),
+                Err(e) => Err(e.clone()),
+            })
+            .collect();
+        // Claim addresses and file names in line order.
+        let mut claimed: Vec<std::result::Result<Claimed, RowResult>> =
+            Vec::with_capacity(rendered.len());
+        for r in rendered {
+            let failed = |line: u64, email: String, msg: String| RowResult {
+                line,
+                email,
+                file: None,
+                identifier: None,
+                uuid: None,
+                sha256: None,
+                signed: false,
+                has_password: false,
+                status: Status::Failed(msg),
+            };
+            match r {
+                Err((line, msg)) => claimed.push(Err(failed(line, String::new(), msg))),
+                Ok(Rendered {
+                    line,
+                    email,
+                    result: Err(msg),
+                }) => claimed.push(Err(failed(line, email, msg))),
+                Ok(Rendered {
+                    line,
+                    email,
+                    result: Ok((r, xml)),
+                }) => {
+                    let Payload::Mail(m) = &r.profile.content[0];
+                    let address = m.email_address.clone().unwrap_or_default().to_lowercase();
+                    if let Some(first) = claims.emails.get(&key_hash(&address)) {
+                        claimed.push(Err(failed(
+                            line,
+                            email,
+                            format!("duplicate address {address}: line {first} has it already"),
+                        )));
+                        continue;
+                    }
+                    let file_key = key_hash(&r.file_name.to_lowercase());
+                    if let Some(first) = claims.files.get(&file_key) {
+                        claimed.push(Err(failed(
+                            line,
+                            email,
+                            format!(
+                                "file name {} is already written by line {first}",
+                                r.file_name
+                            ),
+                        )));
+                        continue;
+                    }
+                    claims.emails.insert(key_hash(&address), line);
+                    claims.files.insert(file_key, line);
+                    claimed.push(Ok((r, xml, line, email)));
+                }
+            }
+        }
+        // Sign and write in parallel, keeping line order for the report and manifest.
+        let results: Vec<RowResult> = claimed
+            .into_par_iter()
+            .map(|c| match c {
+                Ok((r, xml, line, email)) => write_row(r, xml, line, email, opts, write),
+                Err(res) => res,
+            })
+            .collect();
+        for res in &results {
+            summary.rows += 1;
+            match res.status {
+                Status::Written => summary.written += 1,
+                Status::Unchanged => summary.unchanged += 1,
+                Status::Failed(_) => summary.failed += 1,
+                Status::Checked => {}
+            }
+            if res.has_password && matches!(res.status, Status::Written | Status::Unchanged) {
+                summary.with_password += 1;
+            }
+            if let Some(m) = manifest.as_mut() {
+                m.row(res)?;
+            }
+            report(res);
+        }
+    }
+    Ok(summary)
+}
+
+fn csv_error(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8; save the CSV as UTF-8".into(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("the row has {len} fields, the header {expected_len}; quote fields that contain commas")
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// For messages: `USERS.csv:LINE`.
+pub fn location(csv: &Path, line: u64) -> String {
+    format!("{}:{line}", csv.display())
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn f<T: Send + Sync>() {}
+    f::<Signer>();
+    f::<Templates>();
+    f::<Registry>();
+}

@@ -1,0 +1,136 @@
+//! `profilegen bulk`: a CSV of users into many profiles.
+
+use super::Ctx;
+use crate::bulk::{self, Options, Status};
+use crate::cli::BulkArgs;
+use crate::error::{Error, Result};
+use crate::preset::Registry;
+use crate::render::{Request, ServerOverrides, Templates, UuidMode};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Instant;
+
+/// Whether every row went through.
+pub enum Outcome {
+    AllGood,
+    SomeFailed,
+}
+
+pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
+    if let Some(n) = args.jobs {
+        if n == 0 {
+            return Err(Error::input("--jobs", "must be at least 1"));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| Error::Other(format!("cannot start {n} threads: {e}")))?;
+    }
+    let templates = Templates::load(args.templates.as_deref())?;
+    let signer = super::load_signer(&args.sign, ctx)?;
+    let mut base = Request::new(String::new());
+    base.carrier = args.carrier;
+    base.protocol = args.protocol;
+    base.organization = args.org;
+    base.identifier_prefix = args.identifier_prefix;
+    base.uuids = UuidMode::Derived;
+    base.lang = ctx.lang;
+    base.servers = ServerOverrides {
+        imap_host: args.servers.imap_host,
+        imap_port: args.servers.imap_port,
+        pop_host: args.servers.pop_host,
+        pop_port: args.servers.pop_port,
+        smtp_host: args.servers.smtp_host,
+        smtp_port: args.servers.smtp_port,
+    };
+    let opts = Options {
+        out_dir: args.out_dir,
+        base,
+        strict: args.strict,
+        force: args.force,
+        manifest: args.manifest,
+        sync: args.sync,
+        registry,
+        templates: &templates,
+        signer: signer.as_ref(),
+    };
+
+    let size = std::fs::metadata(&args.csv)
+        .map_err(|e| Error::io(&args.csv, e))?
+        .len();
+    let bar = if std::io::stderr().is_terminal() && !ctx.quiet {
+        let b = ProgressBar::with_draw_target(Some(size.max(1)), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} rows {msg}",
+            )
+            .expect("template")
+            .progress_chars("=> "),
+        );
+        b.set_length(0);
+        Some(b)
+    } else {
+        None
+    };
+    let csv = args.csv.clone();
+    let start = Instant::now();
+    let mut rows = 0u64;
+    let summary = bulk::run(&args.csv, &opts, |r| {
+        rows += 1;
+        if let Status::Failed(e) = &r.status {
+            let who = if r.email.is_empty() || e.starts_with(&format!("{}: ", r.email)) {
+                String::new()
+            } else {
+                format!("{}: ", r.email)
+            };
+            let msg = format!("error: {}: {who}{e}", bulk::location(&csv, r.line));
+            match &bar {
+                Some(b) => b.println(msg),
+                None => eprintln!("{msg}"),
+            }
+        }
+        if let Some(b) = &bar {
+            b.set_length(rows);
+            b.set_position(rows);
+        }
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    if summary.with_password > 0 {
+        ctx.warn(&format!(
+            "{} profile{} a password in clear text (files are 0600)",
+            summary.with_password,
+            if summary.with_password == 1 {
+                " holds"
+            } else {
+                "s hold"
+            }
+        ));
+    }
+    let done = if args.strict && summary.failed > 0 {
+        "nothing written (--strict)".to_string()
+    } else {
+        format!(
+            "{} written, {} unchanged",
+            summary.written, summary.unchanged
+        )
+    };
+    let line = format!(
+        "{} rows: {done}, {} failed, in {secs:.2} s{}",
+        summary.rows,
+        summary.failed,
+        if signer.is_some() { " (signed)" } else { "" }
+    );
+    if summary.failed > 0 {
+        eprintln!("{line}");
+    } else {
+        ctx.info(&line);
+    }
+    Ok(if summary.failed > 0 {
+        Outcome::SomeFailed
+    } else {
+        Outcome::AllGood
+    })
+}
