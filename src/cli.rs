@@ -56,6 +56,51 @@ pub enum Command {
     /// Write one profile per row of a CSV file, in parallel
     #[command(after_help = BULK_HELP)]
     Bulk(Box<BulkArgs>),
+    /// Serve a web page (and a QR code of its address) that puts a profile on a phone
+    #[command(after_help = SERVE_HELP)]
+    Serve(Box<ServeArgs>),
+}
+
+const SERVE_HELP: &str = "\
+Examples:
+  profilegen serve                                   # http://127.0.0.1:8080/, this machine only
+  profilegen serve --listen 0.0.0.0:8080             # on the LAN: scan the QR code with the phone
+  profilegen serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem --sign-p12 corp.p12
+
+Routes: GET / (the page), POST /profile (the form), GET /profile?email=ADDRESS[&name=…&carrier=ID]
+(a direct link for admins to send), GET /healthz. The page never asks for the mail password.";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; anything but loopback must be given explicitly
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// TLS certificate chain (PEM) for HTTPS
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for HTTPS
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Profile requests allowed per minute from one client address (0: no limit)
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub rate_limit: u32,
+    /// What to log: off, requests (no personal data), addresses (also the address asked for)
+    #[arg(long, value_enum, default_value = "off")]
+    pub log: crate::serve::LogLevel,
+    /// Start of the PayloadIdentifier; the account is appended
+    #[arg(long, value_name = "PREFIX", default_value = DEFAULT_IDENTIFIER_PREFIX)]
+    pub identifier_prefix: String,
+    /// Organisation shown on the install screen
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Directory of templates replacing the built-in ones
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Do not print the QR code
+    #[arg(long)]
+    pub no_qr: bool,
+    #[command(flatten)]
+    pub sign: SignArgs,
 }
 
 const BULK_HELP: &str = "\

@@ -14,6 +14,7 @@ pub mod preset;
 pub mod profile;
 pub mod render;
 pub mod schema;
+pub mod serve;
 pub mod sign;
 pub mod text;
 

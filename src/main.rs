@@ -20,6 +20,9 @@ fn main() -> ExitCode {
             .and_then(|r| commands::carriers::run(args, &r, &ctx))
             .map(|()| 0),
         Command::Sign(args) => commands::sign::run(args, &ctx).map(|()| 0),
+        Command::Serve(args) => registry()
+            .and_then(|r| commands::serve::run(*args, r, &ctx))
+            .map(|()| 0),
         Command::Bulk(args) => registry()
             .and_then(|r| commands::bulk::run(*args, &r, &ctx))
             .map(|o| match o {

@@ -8,7 +8,7 @@ use std::path::Path;
 /// Permissions for a written file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// 0644: profiles are meant to be shared.
+    /// 0644 (narrowed by the umask, as for any file the user creates).
     Public,
     /// 0600: the file holds a password or a key.
     Secret,
@@ -30,6 +30,8 @@ pub fn write_atomic_opts(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> R
     };
     // The temporary file is created with its final mode (no window in which a secret is
     // readable by others) and a name no other writer uses.
+    #[cfg(not(unix))]
+    let _ = mode;
     let (tmp_path, mut file) = loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let candidate = dir.join(format!(".profilegen-{}-{n}.tmp", std::process::id()));
@@ -50,17 +52,6 @@ pub fn write_atomic_opts(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> R
         }
     };
     let result = (|| -> std::io::Result<()> {
-        #[cfg(unix)]
-        {
-            // The umask may have narrowed the mode; a public profile is meant to be shared.
-            use std::os::unix::fs::PermissionsExt;
-            if mode == Mode::Public {
-                let m = file.metadata()?.permissions().mode() & 0o777;
-                if m != 0o644 {
-                    file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-                }
-            }
-        }
         file.write_all(bytes)?;
         if sync {
             file.sync_all()?;

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 pub struct Pki {
     pub dir: tempfile::TempDir,
+    pub ca: Issued,
+    pub inter: Issued,
 }
 
 pub struct Issued {
@@ -143,12 +145,73 @@ impl Pki {
             .build2("p12-pass")
             .unwrap();
         w("signer.p12", p12.to_der().unwrap());
-        Pki { dir }
+        Pki { dir, ca, inter }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+}
+
+/// A TLS server certificate for `name` (an IP address or a DNS name) issued by `issuer`, valid
+/// from `from_days` to `to_days` from now. Returns the PEM chain file (leaf, then `chain`) and key.
+pub fn issue_tls(
+    pki: &Pki,
+    file: &str,
+    name: &str,
+    issuer: Option<&Issued>,
+    chain: &[&Issued],
+    from_days: i64,
+    to_days: i64,
+) -> (PathBuf, PathBuf) {
+    use openssl::x509::extension::{ExtendedKeyUsage, SubjectAlternativeName};
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut subject = X509NameBuilder::new().unwrap();
+    subject.append_entry_by_text("CN", name).unwrap();
+    let subject = subject.build();
+    let mut b = X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    let serial =
+        BigNum::from_u32(SERIAL.fetch_add(1, Ordering::SeqCst) + std::process::id()).unwrap();
+    b.set_serial_number(&Asn1Integer::from_bn(&serial).unwrap())
+        .unwrap();
+    b.set_subject_name(&subject).unwrap();
+    b.set_issuer_name(issuer.map_or(&subject, |i| i.cert.subject_name()))
+        .unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::from_unix((now() + from_days * 86400) as _).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix((now() + to_days * 86400) as _).unwrap())
+        .unwrap();
+    let mut san = SubjectAlternativeName::new();
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        san.ip(name);
+    } else {
+        san.dns(name);
+    }
+    let ext = san
+        .build(&b.x509v3_context(issuer.map(|i| i.cert.as_ref()), None))
+        .unwrap();
+    b.append_extension(ext).unwrap();
+    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
+        .unwrap();
+    b.sign(issuer.map_or(&key, |i| &i.key), MessageDigest::sha256())
+        .unwrap();
+    let cert = b.build();
+    let mut pem = cert.to_pem().unwrap();
+    for c in chain {
+        pem.extend(c.cert.to_pem().unwrap());
+    }
+    let cert_path = pki.path(&format!("{file}.pem"));
+    let key_path = pki.path(&format!("{file}.key"));
+    std::fs::write(&cert_path, pem).unwrap();
+    std::fs::write(&key_path, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    (cert_path, key_path)
+}
+
+/// A valid server certificate for `name` from the test intermediate, with the chain.
+pub fn issue_server_cert(pki: &Pki, name: &str) -> (PathBuf, PathBuf) {
+    issue_tls(pki, "server", name, Some(&pki.inter), &[&pki.inter], -1, 90)
 }
 
 pub fn openssl_available() -> bool {

@@ -1,0 +1,112 @@
+//! `profilegen serve`: start the web server.
+
+use super::Ctx;
+use crate::cli::ServeArgs;
+use crate::error::{Error, Result};
+use crate::preset::Registry;
+use crate::render::{Request, Templates};
+use crate::serve::{self, AppState};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(args: ServeArgs, registry: Registry, ctx: &Ctx) -> Result<()> {
+    let templates = Templates::load(args.templates.as_deref())?;
+    let signer = super::load_signer(&args.sign, ctx)?;
+    let mut base = Request::new(String::new());
+    base.identifier_prefix = args.identifier_prefix;
+    base.organization = args.org;
+    // Check the prefix and organisation once, with a sample address.
+    {
+        let mut sample = base.clone();
+        sample.email = "taro@i.softbank.jp".into();
+        crate::render::render(&sample, &registry, &templates)?;
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => Some(
+            axum_server::tls_openssl::OpenSSLConfig::from_pem_chain_file(c, k).map_err(|e| {
+                Error::Other(format!(
+                    "{} / {}: cannot use for HTTPS: {e}",
+                    c.display(),
+                    k.display()
+                ))
+            })?,
+        ),
+        _ => None,
+    };
+    let listener = std::net::TcpListener::bind(args.listen)
+        .map_err(|e| Error::Other(format!("cannot listen on {}: {e}", args.listen)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::Other(e.to_string()))?;
+    let state = Arc::new(AppState::new(
+        registry,
+        templates,
+        signer,
+        base,
+        args.rate_limit,
+        args.log,
+    ));
+    let app = serve::router(state).into_make_service_with_connect_info::<SocketAddr>();
+
+    let (url, qr) = serve::announce(local, tls.is_some());
+    println!("profilegen is serving on {url}");
+    if local.ip().is_loopback() {
+        println!(
+            "(loopback only: phones cannot reach it; use --listen 0.0.0.0:{} for the LAN)",
+            local.port()
+        );
+    }
+    if !args.no_qr {
+        println!("Scan with the phone's camera:\n{qr}");
+    }
+    println!("Press Ctrl-C to stop.");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the server runtime: {e}")))?;
+    runtime.block_on(async move {
+        let handle = axum_server::Handle::new();
+        let h = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            eprintln!("shutting down");
+            h.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+        let server = axum_server::from_tcp(listener)
+            .map_err(|e| Error::Other(e.to_string()))?
+            .handle(handle);
+        let served = match tls {
+            Some(config) => {
+                server
+                    .acceptor(axum_server::tls_openssl::OpenSSLAcceptor::new(config))
+                    .serve(app)
+                    .await
+            }
+            None => server.serve(app).await,
+        };
+        served.map_err(|e| Error::Other(format!("server error: {e}")))
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,519 @@
+//! `profilegen serve`: a small web page (and a direct link) that puts a profile on a phone.
+//!
+//! The page asks for the address, a name and (optionally) the provider, and answers with the
+//! profile as `application/x-apple-aspen-config`, which Safari offers to install. It never asks
+//! for the mail password: the phone does, during installation.
+
+use crate::preset::{Lang, Registry, Status};
+use crate::render::{self, Request, Templates};
+use crate::sign::Signer;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Largest request body accepted (the form is a few hundred bytes).
+pub const BODY_LIMIT: usize = 8 * 1024;
+
+const PAGE: &str = include_str!("../templates/serve/index.html");
+
+/// What the server logs. Nothing by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevel {
+    /// Nothing.
+    Off,
+    /// Method, path, status and latency — no query strings, no addresses.
+    Requests,
+    /// As `requests`, plus the address each profile was made for.
+    Addresses,
+}
+
+/// Everything a request handler needs.
+pub struct AppState {
+    pub registry: Registry,
+    pub templates: Templates,
+    pub signer: Option<Signer>,
+    /// Identifier prefix, organisation and other settings applied to every profile.
+    pub base: Request,
+    /// Requests per minute per client address for `/profile`; `None` turns the limit off.
+    pub limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    pub log: LogLevel,
+    page: minijinja::Environment<'static>,
+}
+
+impl AppState {
+    pub fn new(
+        registry: Registry,
+        templates: Templates,
+        signer: Option<Signer>,
+        base: Request,
+        per_minute: u32,
+        log: LogLevel,
+    ) -> AppState {
+        let mut page = minijinja::Environment::new();
+        page.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        page.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        page.add_template("index.html", PAGE)
+            .expect("the page template parses");
+        let limiter = NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        AppState {
+            registry,
+            templates,
+            signer,
+            base,
+            limiter,
+            log,
+            page,
+        }
+    }
+}
+
+/// The routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    let profile = Router::new()
+        .route("/profile", get(profile_get).post(profile_post))
+        .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit));
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .merge(profile)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            log_and_harden,
+        ))
+        .with_state(state)
+}
+
+/// Texts of the page.
+#[derive(Serialize)]
+struct Texts {
+    title: &'static str,
+    lead: &'static str,
+    email: &'static str,
+    name: &'static str,
+    name_placeholder: &'static str,
+    carrier: &'static str,
+    auto: &'static str,
+    unverified: &'static str,
+    download: &'static str,
+    no_password: &'static str,
+    steps: [&'static str; 3],
+    signed: &'static str,
+    unsigned: &'static str,
+    other_lang: &'static str,
+}
+
+fn texts(lang: Lang) -> Texts {
+    match lang {
+        Lang::Ja => Texts {
+            title: "メール設定プロファイル",
+            lead: "メールアドレスを入れると、iPhoneのメールに正しい設定を入れるプロファイルを作ります。",
+            email: "メールアドレス",
+            name: "名前(送信者名)",
+            name_placeholder: "山田 太郎",
+            carrier: "プロバイダ",
+            auto: "メールアドレスから自動で選ぶ",
+            unverified: "未確認",
+            download: "プロファイルをダウンロード",
+            no_password: "パスワードはここでは入力しません。インストール中にiPhoneが尋ねます。",
+            steps: [
+                "「プロファイルがダウンロードされました」と出たら「閉じる」をタップします。",
+                "設定アプリ →「ダウンロード済みのプロファイル」を開き、「インストール」をタップします。",
+                "求められたらメールのパスワードを入力します。",
+            ],
+            signed: "このプロファイルには署名があります。",
+            unsigned: "このプロファイルには署名がありません(「未検証」と表示されます)。",
+            other_lang: "English",
+        },
+        Lang::En => Texts {
+            title: "Mail settings profile",
+            lead: "Enter your mail address to get a profile that sets up the iPhone's Mail app correctly.",
+            email: "Mail address",
+            name: "Your name (shown as sender)",
+            name_placeholder: "Taro Yamada",
+            carrier: "Provider",
+            auto: "Pick from the address",
+            unverified: "unverified",
+            download: "Download profile",
+            no_password: "You do not enter the password here: the iPhone asks for it while installing.",
+            steps: [
+                "When \"Profile Downloaded\" appears, tap Close.",
+                "Open Settings → \"Profile Downloaded\" and tap Install.",
+                "Enter the mail password when asked.",
+            ],
+            signed: "This profile is signed.",
+            unsigned: "This profile is not signed (the phone shows \"Not Verified\").",
+            other_lang: "日本語",
+        },
+    }
+}
+
+/// The language: `?lang=` first, then the browser's Accept-Language.
+fn language(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
+    match explicit.map(str::trim) {
+        Some(l) if l.eq_ignore_ascii_case("ja") => return Lang::Ja,
+        Some(l) if l.eq_ignore_ascii_case("en") => return Lang::En,
+        _ => {}
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // The first language with the highest q that is ja or en.
+    let mut best: Option<(f32, Lang)> = None;
+    for part in accept.split(',') {
+        let mut it = part.split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = if tag.starts_with("ja") {
+            Lang::Ja
+        } else if tag.starts_with("en") {
+            Lang::En
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map_or(Lang::En, |(_, l)| l)
+}
+
+#[derive(Serialize)]
+struct CarrierOption {
+    id: String,
+    name: String,
+    unverified: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    carrier: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+fn page(state: &AppState, lang: Lang, form: &ProfileForm, error: Option<&str>) -> String {
+    let carriers: Vec<CarrierOption> = state
+        .registry
+        .iter()
+        .filter(|p| p.status != Status::Unsupported)
+        .map(|p| CarrierOption {
+            id: p.id.clone(),
+            name: p.display_name(lang).to_string(),
+            unverified: p.status == Status::Unverified,
+        })
+        .collect();
+    let tmpl = state.page.get_template("index.html").expect("page");
+    tmpl.render(minijinja::context! {
+        lang => match lang { Lang::Ja => "ja", Lang::En => "en" },
+        other_lang => match lang { Lang::Ja => "en", Lang::En => "ja" },
+        t => texts(lang),
+        error => error,
+        email => form.email.as_str(),
+        name => form.name.as_deref().unwrap_or(""),
+        carrier => form.carrier.as_deref().unwrap_or(""),
+        carriers => carriers,
+        signed => state.signer.is_some(),
+    })
+    .expect("the page renders")
+}
+
+async fn index(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ProfileForm>,
+    headers: HeaderMap,
+) -> Html<String> {
+    let lang = language(q.lang.as_deref(), &headers);
+    let blank = ProfileForm::default();
+    Html(page(&state, lang, &blank, None))
+}
+
+async fn profile_get(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(form): Query<ProfileForm>,
+) -> Response {
+    make_profile(state, headers, form).await
+}
+
+async fn profile_post(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    make_profile(state, headers, form).await
+}
+
+/// A marker the logging layer reads to log the address when asked to.
+#[derive(Clone)]
+struct MadeFor(String);
+
+async fn make_profile(state: Arc<AppState>, headers: HeaderMap, form: ProfileForm) -> Response {
+    let lang = language(form.lang.as_deref(), &headers);
+    if form.email.trim().is_empty() {
+        let msg = lang.pick(
+            "メールアドレスを入力してください。",
+            "Enter your mail address.",
+        );
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(page(&state, lang, &form, Some(msg))),
+        )
+            .into_response();
+    }
+    let mut req = state.base.clone();
+    req.email = form.email.clone();
+    req.name = form.name.clone().filter(|s| !s.trim().is_empty());
+    req.carrier = form.carrier.clone().filter(|s| !s.trim().is_empty());
+    req.lang = lang;
+    // Rendering and signing are CPU work: off the async threads.
+    let st = state.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let r = render::render(&req, &st.registry, &st.templates)?;
+        let xml = r.profile.to_xml();
+        let bytes = match &st.signer {
+            Some(s) => s.sign(&xml)?,
+            None => xml,
+        };
+        Ok::<_, crate::Error>((r.file_name, bytes))
+    })
+    .await;
+    match result {
+        Ok(Ok((file_name, bytes))) => {
+            let mut resp = (StatusCode::OK, bytes).into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-apple-aspen-config"),
+            );
+            h.insert(header::CONTENT_DISPOSITION, content_disposition(&file_name));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp.extensions_mut()
+                .insert(MadeFor(form.email.trim().to_string()));
+            resp
+        }
+        Ok(Err(e)) => {
+            let mut msg = user_message(&e);
+            if let Some(h) = e.help() {
+                msg.push('\n');
+                msg.push_str(&h);
+            }
+            (
+                StatusCode::BAD_REQUEST,
+                Html(page(&state, lang, &form, Some(&msg))),
+            )
+                .into_response()
+        }
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response(),
+    }
+}
+
+/// The error as a person filling in the page reads it: options named as the page's fields.
+fn user_message(e: &crate::Error) -> String {
+    let msg = e.to_string();
+    for (flag, field) in [("--name: ", "name: "), ("email: ", "")] {
+        if let Some(rest) = msg.strip_prefix(flag) {
+            return format!("{field}{rest}");
+        }
+    }
+    msg
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded`.
+fn content_disposition(file_name: &str) -> HeaderValue {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in file_name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~@".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"profile.mobileconfig\""))
+}
+
+fn client_ip(req: &axum::extract::Request) -> IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+async fn rate_limit(
+    State(state): State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: Next,
+) -> Response {
+    if let Some(limiter) = &state.limiter {
+        let ip = client_ip(&req);
+        if let Err(not_until) = limiter.check_key(&ip) {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            let secs = wait.as_secs().max(1);
+            let mut resp = (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many requests; try again in {secs} s\n"),
+            )
+                .into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            return resp;
+        }
+        // Forget clients that have not been seen for a while (bounded memory).
+        if limiter.len() > 10_000 {
+            limiter.retain_recent();
+        }
+    }
+    next.run(req).await
+}
+
+/// Security headers on every response, and the optional request log.
+async fn log_and_harden(
+    State(state): State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    );
+    match state.log {
+        LogLevel::Off => {}
+        level => {
+            let who = match (level, resp.extensions().get::<MadeFor>()) {
+                (LogLevel::Addresses, Some(MadeFor(a))) => format!(" for {a}"),
+                _ => String::new(),
+            };
+            eprintln!(
+                "{method} {path} {} {:.1} ms{who}",
+                resp.status().as_u16(),
+                start.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+    }
+    resp
+}
+
+/// The URL a phone should open, and its QR code for a terminal.
+pub fn announce(listen: SocketAddr, tls: bool) -> (String, String) {
+    let host = if listen.ip().is_unspecified() {
+        local_ip_address::local_ip().unwrap_or(listen.ip())
+    } else {
+        listen.ip()
+    };
+    let host = match host {
+        IpAddr::V6(v6) => format!("[{v6}]"),
+        IpAddr::V4(v4) => v4.to_string(),
+    };
+    let url = format!(
+        "{}://{host}:{}/",
+        if tls { "https" } else { "http" },
+        listen.port()
+    );
+    let qr = qrcode::QrCode::new(url.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::unicode::Dense1x2>()
+                .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                .build()
+        })
+        .unwrap_or_default();
+    (url, qr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language() {
+        let mut h = HeaderMap::new();
+        assert_eq!(language(None, &h), Lang::En);
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("ja-JP,ja;q=0.9,en-US;q=0.8"),
+        );
+        assert_eq!(language(None, &h), Lang::Ja);
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("en-US,en;q=0.9,ja;q=0.8"),
+        );
+        assert_eq!(language(None, &h), Lang::En);
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("fr;q=1,ja;q=0.5"),
+        );
+        assert_eq!(language(None, &h), Lang::Ja);
+        assert_eq!(language(Some("en"), &h), Lang::En);
+    }
+
+    #[test]
+    fn content_disposition_is_ascii_with_utf8_name() {
+        let v = content_disposition("山田@i.softbank.jp.mobileconfig");
+        let s = v.to_str().unwrap();
+        assert!(
+            s.starts_with("attachment; filename=\"__@i.softbank.jp.mobileconfig\""),
+            "{s}"
+        );
+        assert!(
+            s.contains("filename*=UTF-8''%E5%B1%B1%E7%94%B0@i.softbank.jp.mobileconfig"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn qr_code_of_the_url() {
+        let (url, qr) = announce("127.0.0.1:8080".parse().unwrap(), false);
+        assert_eq!(url, "http://127.0.0.1:8080/");
+        assert!(qr.lines().count() > 10);
+    }
+}
