@@ -3,68 +3,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
-
-pub struct Server {
-    child: Child,
-    pub url: String,
-    stderr: Option<std::process::ChildStderr>,
-}
-
-impl Server {
-    pub fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("profilegen"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--no-qr"])
-            .args(args)
-            .env_remove("LANG")
-            .env_remove("LC_ALL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("profilegen is serving on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_string();
-        // Keep draining stdout so the server never blocks on it.
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            let _ = out.read_to_string(&mut sink);
-        });
-        let stderr = child.stderr.take();
-        Server { child, url, stderr }
-    }
-
-    /// Stops the server with SIGTERM and returns (exit status, stderr).
-    pub fn stop(mut self) -> (std::process::ExitStatus, String) {
-        unsafe_kill(self.child.id(), "TERM");
-        let status = self.child.wait().unwrap();
-        let mut err = String::new();
-        if let Some(mut e) = self.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        (status, err)
-    }
-}
-
-fn unsafe_kill(pid: u32, sig: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(pid.to_string())
-        .status();
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::Server;
+use std::io::{Read, Write};
 
 pub struct Reply {
     pub status: u16,
