@@ -59,6 +59,51 @@ pub enum Command {
     /// Serve a web page (and a QR code of its address) that puts a profile on a phone
     #[command(after_help = SERVE_HELP)]
     Serve(Box<ServeArgs>),
+    /// Check mail servers' TLS the way the phone will, and name what it would show
+    #[command(after_help = PROBE_HELP)]
+    Probe(ProbeArgs),
+}
+
+const PROBE_HELP: &str = "\
+Examples:
+  profilegen probe --carrier softbank
+  profilegen probe taro.mobileconfig
+  profilegen probe --imap imap.example.jp:993 --smtp smtp.example.jp:587
+  profilegen probe --imap imap://mail.example.jp:143      # scheme picks STARTTLS or implicit TLS
+
+Ports 993, 995 and 465 use implicit TLS; 143, 110, 587 and 25 STARTTLS (as the phone does).
+Only greetings, capability requests and STARTTLS are sent: never a password.
+Exit status: 0 no finding at or above --fail-on, 1 findings, 2 could not run.";
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// A profile whose servers to probe (XML, binary or signed)
+    #[arg(value_name = "FILE", conflicts_with = "carrier")]
+    pub file: Option<PathBuf>,
+    /// Probe a preset's servers (IMAP, POP and SMTP, every documented port)
+    #[arg(short, long, value_name = "ID")]
+    pub carrier: Option<String>,
+    /// IMAP server: HOST:PORT, imaps://HOST:PORT or imap://HOST:PORT (STARTTLS)
+    #[arg(long, value_name = "SERVER")]
+    pub imap: Vec<String>,
+    /// POP server: HOST:PORT, pop3s://HOST:PORT or pop3://HOST:PORT (STARTTLS)
+    #[arg(long, value_name = "SERVER")]
+    pub pop: Vec<String>,
+    /// SMTP server: HOST:PORT, smtps://HOST:PORT or smtp://HOST:PORT (STARTTLS)
+    #[arg(long, value_name = "SERVER")]
+    pub smtp: Vec<String>,
+    /// Trust only these CA certificates (PEM) instead of the system roots
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Seconds to wait for each connection and each answer
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub timeout: u64,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Exit with 1 when a finding is at least this severe
+    #[arg(long, value_enum, default_value = "error", value_name = "LEVEL")]
+    pub fail_on: crate::lint::Severity,
 }
 
 const SERVE_HELP: &str = "\

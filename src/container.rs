@@ -136,7 +136,18 @@ impl Trust {
     }
 
     pub fn store(&self) -> Result<X509Store, openssl::error::ErrorStack> {
+        self.store_with(None)
+    }
+
+    /// The store, with verification parameters (a host name to match, …).
+    pub fn store_with(
+        &self,
+        param: Option<&openssl::x509::verify::X509VerifyParamRef>,
+    ) -> Result<X509Store, openssl::error::ErrorStack> {
         let mut b = X509StoreBuilder::new()?;
+        if let Some(p) = param {
+            b.set_param(p)?;
+        }
         match self {
             Trust::System => b.set_default_paths()?,
             Trust::Roots(certs) => {

@@ -11,6 +11,7 @@ pub mod der;
 pub mod error;
 pub mod output;
 pub mod preset;
+pub mod probe;
 pub mod profile;
 pub mod render;
 pub mod schema;

@@ -29,6 +29,15 @@ fn main() -> ExitCode {
                 commands::bulk::Outcome::AllGood => 0,
                 commands::bulk::Outcome::SomeFailed => 1,
             }),
+        Command::Probe(args) => match registry().and_then(|r| commands::probe::run(args, &r, &ctx))
+        {
+            Ok(commands::probe::Outcome::Clean) => Ok(0),
+            Ok(commands::probe::Outcome::Findings) => Ok(1),
+            Err(e) => {
+                report(&e);
+                return ExitCode::from(2);
+            }
+        },
         Command::Lint(args) => match registry().and_then(|r| commands::lint::run(args, &r, &ctx)) {
             Ok(commands::lint::Outcome::Clean) => Ok(0),
             Ok(commands::lint::Outcome::Findings) => Ok(1),

@@ -5,6 +5,7 @@ pub mod carriers;
 pub mod inspect;
 pub mod lint;
 pub mod new;
+pub mod probe;
 pub mod serve;
 pub mod sign;
 

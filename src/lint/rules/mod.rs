@@ -1,10 +1,11 @@
-//! The rule registry: every rule, in ID order. Adding a rule is adding a `Rule` to its category
+//! The rule registry: every rule, in ID order (PG7xx are `probe`'s). Adding a rule is adding a `Rule` to its category
 //! file and a line here, plus its fixtures in `tests/lint_rules.rs`.
 
 pub mod identifiers;
 pub mod leftovers;
 pub mod lifecycle;
 pub mod mail;
+pub mod probe;
 pub mod signing;
 pub mod structure;
 
@@ -54,6 +55,19 @@ pub static ALL: &[&Rule] = &[
     &identifiers::WHITESPACE_IDENTIFIER,
     &identifiers::UUID_SHAPE,
     &identifiers::COPIED_UUID,
+    &probe::DNS,
+    &probe::CONNECT,
+    &probe::TLS_FAILED,
+    &probe::CERT_EXPIRED,
+    &probe::CERT_NAME,
+    &probe::CERT_UNTRUSTED,
+    &probe::MISSING_INTERMEDIATE,
+    &probe::OLD_TLS,
+    &probe::NO_STARTTLS,
+    &probe::PLAINTEXT_LOGIN,
+    &probe::NO_AUTH,
+    &probe::CERT_EXPIRES_SOON,
+    &probe::PROTOCOL,
 ];
 
 #[cfg(test)]
