@@ -4,11 +4,6 @@
 //!
 //!     cargo bench --bench serve
 
-use openssl::asn1::Asn1Time;
-use openssl::hash::MessageDigest;
-use openssl::pkey::PKey;
-use openssl::rsa::Rsa;
-use openssl::x509::{X509Builder, X509NameBuilder};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,29 +13,11 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 8;
 const PER_CLIENT: usize = 250;
 
+mod common;
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "bench signer").unwrap();
-    let name = name.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(30).unwrap())
-        .unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    std::fs::write(dir.path().join("c.pem"), b.build().to_pem().unwrap()).unwrap();
-    std::fs::write(
-        dir.path().join("k.pem"),
-        key.private_key_to_pem_pkcs8().unwrap(),
-    )
-    .unwrap();
-
+    common::self_signed(dir.path());
     let mut child = Command::new(env!("CARGO_BIN_EXE_profilegen"))
         .args([
             "serve",

@@ -95,6 +95,21 @@ pub struct SignatureReport {
 }
 
 impl SignatureReport {
+    /// A report with nothing verified yet.
+    fn new(digest: Option<String>, signing_time: Option<String>) -> SignatureReport {
+        SignatureReport {
+            signature_valid: false,
+            signature_error: None,
+            chain_valid: false,
+            chain_error: None,
+            chain_incomplete: false,
+            signer: None,
+            certificates: 0,
+            digest,
+            signing_time,
+        }
+    }
+
     pub fn verified(&self) -> bool {
         self.signature_valid && self.chain_valid
     }
@@ -377,23 +392,16 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
         }
     }
     let store = &verifier.store;
-    let mut report = SignatureReport {
-        signature_valid: false,
-        signature_error: None,
-        chain_valid: false,
-        chain_error: None,
-        chain_incomplete: false,
-        signer: None,
-        certificates: 0,
-        digest: parsed.as_ref().and_then(|p| {
+    let mut report = SignatureReport::new(
+        parsed.as_ref().and_then(|p| {
             p.digest_oids.first().map(|o| {
                 der::digest_name(o)
                     .map(str::to_string)
                     .unwrap_or_else(|| o.clone())
             })
         }),
-        signing_time: parsed.as_ref().and_then(|p| p.signing_time.clone()),
-    };
+        parsed.as_ref().and_then(|p| p.signing_time.clone()),
+    );
     let mut content = parsed.and_then(|p| p.content);
 
     let mut cms = match CmsContentInfo::from_der(&der_bytes) {
@@ -508,19 +516,14 @@ fn fast_path(form: Form, p: &der::SignedDataInfo<'_>, verifier: &Verifier) -> Op
         .find(|c| der::cert_issuer_serial(c) == Some((issuer, serial)))?;
     let signer = verifier.decode(signer_der)?;
     let key = signer.key.as_ref()?;
-    let mut report = SignatureReport {
-        signature_valid: false,
-        signature_error: None,
-        chain_valid: false,
-        chain_error: None,
-        chain_incomplete: false,
-        signer: Some(signer.summary.clone()),
-        certificates: p.certificates.len(),
-        digest: Some(
+    let mut report = SignatureReport::new(
+        Some(
             der::digest_name(&si.digest_oid).map_or_else(|| si.digest_oid.clone(), str::to_string),
         ),
-        signing_time: p.signing_time.clone(),
-    };
+        p.signing_time.clone(),
+    );
+    report.signer = Some(signer.summary.clone());
+    report.certificates = p.certificates.len();
     let digest = openssl::hash::hash(md, content).ok()?;
     let signed: std::borrow::Cow<'_, [u8]> = match si.signed_attrs {
         Some(attrs) => {

@@ -217,6 +217,19 @@ pub struct ServerOverrides {
     pub smtp_port: Option<u16>,
 }
 
+impl From<crate::cli::ServerArgs> for ServerOverrides {
+    fn from(a: crate::cli::ServerArgs) -> ServerOverrides {
+        ServerOverrides {
+            imap_host: a.imap_host,
+            imap_port: a.imap_port,
+            pop_host: a.pop_host,
+            pop_port: a.pop_port,
+            smtp_host: a.smtp_host,
+            smtp_port: a.smtp_port,
+        }
+    }
+}
+
 impl ServerOverrides {
     fn any_incoming_host(&self) -> bool {
         self.imap_host.is_some() || self.pop_host.is_some()

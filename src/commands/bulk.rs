@@ -35,14 +35,7 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     base.identifier_prefix = args.identifier_prefix;
     base.uuids = UuidMode::Derived;
     base.lang = ctx.lang;
-    base.servers = ServerOverrides {
-        imap_host: args.servers.imap_host,
-        imap_port: args.servers.imap_port,
-        pop_host: args.servers.pop_host,
-        pop_port: args.servers.pop_port,
-        smtp_host: args.servers.smtp_host,
-        smtp_port: args.servers.smtp_port,
-    };
+    base.servers = ServerOverrides::from(args.servers);
     let opts = Options {
         out_dir: args.out_dir,
         base,

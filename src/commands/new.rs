@@ -38,14 +38,7 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
         display_name: args.display_name,
         account_description: args.account_description,
         password,
-        servers: ServerOverrides {
-            imap_host: args.servers.imap_host,
-            imap_port: args.servers.imap_port,
-            pop_host: args.servers.pop_host,
-            pop_port: args.servers.pop_port,
-            smtp_host: args.servers.smtp_host,
-            smtp_port: args.servers.smtp_port,
-        },
+        servers: ServerOverrides::from(args.servers),
         identifier_prefix: args.identifier_prefix,
         uuids: if args.random_uuids {
             UuidMode::Random
