@@ -308,9 +308,83 @@ fn signing_time(attrs: &[u8]) -> Option<String> {
     None
 }
 
+/// DER encoding, for the few structures profilegen writes itself.
+pub mod encode {
+    /// A tag-length-value with a definite length.
+    pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(content.len() + 6);
+        out.push(tag);
+        let n = content.len();
+        if n < 0x80 {
+            out.push(n as u8);
+        } else {
+            let bytes = n.to_be_bytes();
+            let skip = bytes.iter().take_while(|b| **b == 0).count();
+            out.push(0x80 | (bytes.len() - skip) as u8);
+            out.extend_from_slice(&bytes[skip..]);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// An OBJECT IDENTIFIER from its content octets.
+    pub fn oid(content: &[u8]) -> Vec<u8> {
+        tlv(0x06, content)
+    }
+
+    /// A time as RFC 5652 wants it: UTCTime for 1950–2049, GeneralizedTime otherwise.
+    pub fn time(unix: i64) -> Vec<u8> {
+        let days = unix.div_euclid(86_400);
+        let secs = unix.rem_euclid(86_400);
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let hms = format!("{:02}{:02}{:02}", secs / 3600, secs % 3600 / 60, secs % 60);
+        if (1950..2050).contains(&year) {
+            tlv(
+                0x17,
+                format!("{:02}{month:02}{day:02}{hms}Z", year % 100).as_bytes(),
+            )
+        } else {
+            tlv(
+                0x18,
+                format!("{year:04}{month:02}{day:02}{hms}Z").as_bytes(),
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoding() {
+        use super::encode::*;
+        assert_eq!(tlv(0x04, &[1, 2]), vec![0x04, 2, 1, 2]);
+        assert_eq!(&tlv(0x04, &[0; 200])[..3], &[0x04, 0x81, 200]);
+        assert_eq!(&tlv(0x04, &[0; 300])[..4], &[0x04, 0x82, 0x01, 0x2c]);
+        assert_eq!(
+            time(1_760_000_000),
+            [&[0x17, 13][..], b"251009085320Z"].concat()
+        );
+        assert_eq!(time(0), [&[0x17, 13][..], b"700101000000Z"].concat());
+        assert_eq!(
+            time(2_524_608_000),
+            [&[0x18, 15][..], b"20500101000000Z"].concat()
+        );
+        assert_eq!(
+            time(951_782_400),
+            [&[0x17, 13][..], b"000229000000Z"].concat()
+        ); // a leap day
+    }
 
     #[test]
     fn oids() {
