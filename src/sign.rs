@@ -514,7 +514,7 @@ impl Signer {
         let attr = |type_oid: &[u8], value: Vec<u8>| {
             tlv(0x30, &[oid(type_oid), tlv(0x31, &value)].concat())
         };
-        let mut attrs = vec![
+        let mut attrs = [
             attr(OID_CONTENT_TYPE, oid(OID_DATA)),
             attr(OID_SIGNING_TIME, crate::der::encode::time(time)),
             attr(OID_MESSAGE_DIGEST, tlv(0x04, &digest)),
