@@ -559,3 +559,57 @@ fn one_signer_signs_from_many_threads() {
         }
     });
 }
+
+#[test]
+fn ecdsa_identities_sign_too() {
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::nid::Nid;
+    let pki = Pki::new();
+    let key = openssl::pkey::PKey::from_ec_key(
+        EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "EC Signer").unwrap();
+    let name = name.build();
+    let mut b = openssl::x509::X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(
+        &openssl::asn1::Asn1Integer::from_bn(&openssl::bn::BigNum::from_u32(77).unwrap()).unwrap(),
+    )
+    .unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(pki.inter.cert.subject_name()).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap())
+        .unwrap();
+    b.sign(&pki.inter.key, openssl::hash::MessageDigest::sha256())
+        .unwrap();
+    std::fs::write(pki.path("ec.pem"), b.build().to_pem().unwrap()).unwrap();
+    std::fs::write(pki.path("ec.key"), key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let plain = unsigned(pki.dir.path());
+    let out = pki.path("ec.mobileconfig");
+    bin()
+        .arg("sign")
+        .arg(&plain)
+        .arg("-o")
+        .arg(&out)
+        .arg("--sign-cert")
+        .arg(pki.path("ec.pem"))
+        .arg("--sign-key")
+        .arg(pki.path("ec.key"))
+        .arg("--sign-chain")
+        .arg(pki.path("chain.pem"))
+        .assert()
+        .success();
+    assert_eq!(openssl_verify(&out, &pki.path("ca.pem")), read(&plain));
+    bin()
+        .arg("inspect")
+        .arg(&out)
+        .arg("--ca")
+        .arg(pki.path("ca.pem"))
+        .assert()
+        .code(0);
+}
