@@ -62,6 +62,12 @@ pub enum Command {
     /// Check mail servers' TLS the way the phone will, and name what it would show
     #[command(after_help = PROBE_HELP)]
     Probe(ProbeArgs),
+    /// Print shell completions (bash, zsh, fish, …) or the man page, generated from these definitions
+    Completions {
+        /// A shell, or "man" for the man page (roff)
+        #[arg(value_name = "SHELL|man")]
+        target: String,
+    },
 }
 
 const PROBE_HELP: &str = "\

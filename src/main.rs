@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             .and_then(|r| commands::carriers::run(args, &r, &ctx))
             .map(|()| 0),
         Command::Sign(args) => commands::sign::run(args, &ctx).map(|()| 0),
+        Command::Completions { target } => completions(&target),
         Command::Serve(args) => registry()
             .and_then(|r| commands::serve::run(*args, r, &ctx))
             .map(|()| 0),
@@ -59,11 +60,39 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`| head`): nothing to say.
+        Err(profilegen::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             report(&e);
             ExitCode::from(1)
         }
     }
+}
+
+/// Shell completions or the man page, from the clap definitions (so they never disagree with
+/// `--help`).
+fn completions(target: &str) -> Result<u8, profilegen::Error> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut out = std::io::stdout().lock();
+    if target == "man" {
+        clap_mangen::Man::new(cmd)
+            .render(&mut out)
+            .map_err(|e| profilegen::Error::io("<stdout>", e))?;
+        return Ok(0);
+    }
+    let shell: clap_complete::Shell = target.parse().map_err(|_| {
+        profilegen::Error::input(
+            "completions",
+            format!("{target:?} is not a shell: use bash, zsh, fish, elvish, powershell or man"),
+        )
+    })?;
+    clap_complete::generate(shell, &mut cmd, "profilegen", &mut out);
+    Ok(0)
 }
 
 fn report(e: &profilegen::Error) {

@@ -736,3 +736,25 @@ fn carriers_list_and_show() {
         .stdout(predicate::str::contains("imap.ocn.ne.jp"));
     bin().args(["carriers", "show", "nope"]).assert().code(1);
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_definitions() {
+    bin()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("profilegen")
+                .and(predicate::str::contains("--identifier-prefix")),
+        );
+    bin()
+        .args(["completions", "man"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH profilegen").and(predicate::str::contains("lint")));
+    bin()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a shell"));
+}

@@ -163,8 +163,9 @@ fn describe(out: &mut String, shown: &str, opened: &Opened) {
         (true, _) => {
             let _ = writeln!(
                 out,
-                "chain:       trusted ({} certificates in the file)",
-                s.certificates
+                "chain:       trusted ({} certificate{} in the file)",
+                s.certificates,
+                if s.certificates == 1 { "" } else { "s" }
             );
         }
         (false, e) => {
