@@ -410,10 +410,43 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
             return rep;
         }
     }
-    let addrs: Vec<SocketAddr> = match (target.host.as_str(), target.port).to_socket_addrs() {
-        Ok(a) => a.collect(),
-        Err(e) => {
+    // The system resolver has no timeout of its own: ask it from a helper thread and stop
+    // waiting after the timeout.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (host, port) = (target.host.clone(), target.port);
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            (host.as_str(), port)
+                .to_socket_addrs()
+                .map(|a| a.collect::<Vec<SocketAddr>>()),
+        );
+    });
+    let addrs: Vec<SocketAddr> = match rx.recv_timeout(settings.timeout) {
+        Ok(Ok(a)) if !a.is_empty() => a,
+        Ok(Ok(_)) => {
+            rep.findings.push(finding(
+                &rules::DNS,
+                target,
+                format!("{} has no address", target.host),
+                None,
+            ));
+            return rep;
+        }
+        Ok(Err(e)) => {
             rep.findings.push(finding(&rules::DNS, target, format!("{} does not resolve: {e}", target.host), Some("check the host name for typos (`profilegen lint` compares it with the provider's)".into())));
+            return rep;
+        }
+        Err(_) => {
+            rep.findings.push(finding(
+                &rules::DNS,
+                target,
+                format!(
+                    "looking up {} timed out after {} s",
+                    target.host,
+                    settings.timeout.as_secs()
+                ),
+                Some("check the network's DNS".into()),
+            ));
             return rep;
         }
     };
