@@ -613,3 +613,45 @@ fn ecdsa_identities_sign_too() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn inspect_never_prints_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("pw.mobileconfig");
+    bin()
+        .args([
+            "new",
+            "-q",
+            "--email",
+            "a@gmail.com",
+            "--password-env",
+            "PG_PW",
+            "-o",
+        ])
+        .arg(&p)
+        .env("PG_PW", "Sup3r{{secret}}")
+        .assert()
+        .success();
+    bin()
+        .arg("inspect")
+        .arg(&p)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("********").and(predicate::str::contains("Sup3r").not()));
+    bin()
+        .arg("lint")
+        .arg(&p)
+        .assert()
+        .stdout(predicate::str::contains("PG210").and(predicate::str::contains("Sup3r").not()));
+    // --extract still gives the content unchanged.
+    let out = dir.path().join("x.mobileconfig");
+    bin()
+        .arg("inspect")
+        .arg(&p)
+        .arg("--extract")
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    assert_eq!(read(&out), read(&p));
+}

@@ -62,13 +62,24 @@ pub fn run(args: InspectArgs, _ctx: &Ctx) -> Result<Verdict> {
                 Some(Ok(v)) if !args.extract => {
                     out.push('\n');
                     let content = opened.content.as_deref().unwrap_or_default();
-                    if container::sniff(content) == container::Form::XmlPlist {
+                    let secret = super::sign::holds_password(v);
+                    if container::sniff(content) == container::Form::XmlPlist && !secret {
                         out.push_str(&String::from_utf8_lossy(content));
                     } else {
+                        // Binary content is shown as XML; passwords are never printed.
+                        let mut shown = v.clone();
+                        let hidden = hide_passwords(&mut shown);
                         let mut xml = Vec::new();
-                        v.to_writer_xml(&mut xml)
+                        shown
+                            .to_writer_xml(&mut xml)
                             .map_err(|e| Error::Other(e.to_string()))?;
                         out.push_str(&String::from_utf8_lossy(&xml));
+                        if hidden > 0 {
+                            out.push_str(&format!(
+                                "\n(the profile holds {hidden} password{}, shown as ********; --extract -o FILE writes the content unchanged)",
+                                if hidden == 1 { "" } else { "s" }
+                            ));
+                        }
                     }
                     if !out.ends_with('\n') {
                         out.push('\n');
@@ -186,4 +197,28 @@ fn describe(out: &mut String, shown: &str, opened: &Opened) {
         "verified:    {}",
         if s.verified() { "yes" } else { "no" }
     );
+}
+
+/// Replaces every non-empty `…Password` string with asterisks; returns how many.
+fn hide_passwords(v: &mut plist::Value) -> usize {
+    match v {
+        plist::Value::Dictionary(d) => {
+            let mut n = 0;
+            for (k, x) in d.iter_mut() {
+                if k.ends_with("Password") {
+                    if let plist::Value::String(s) = x {
+                        if !s.is_empty() {
+                            *s = "********".into();
+                            n += 1;
+                            continue;
+                        }
+                    }
+                }
+                n += hide_passwords(x);
+            }
+            n
+        }
+        plist::Value::Array(a) => a.iter_mut().map(hide_passwords).sum(),
+        _ => 0,
+    }
 }

@@ -15,6 +15,10 @@ fn strings<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a str)>) {
         }
         Value::Dictionary(d) => {
             for (k, x) in d {
+                // Never quote a secret in a message.
+                if k.ends_with("Password") || k.ends_with("Passphrase") {
+                    continue;
+                }
                 let p = if path.is_empty() {
                     k.clone()
                 } else {
