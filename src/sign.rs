@@ -244,6 +244,13 @@ impl Identity {
                 ));
             }
         }
+        let self_signed = self.cert.issued(&self.cert) == openssl::x509::X509VerifyResult::OK;
+        if self.chain.is_empty() && !self_signed {
+            warnings.push(format!(
+                "no chain given: the phone needs the intermediate certificates of {} to show the profile as verified (--sign-chain, or a PKCS#12 with the CA certificates)",
+                name_line(self.cert.issuer_name())
+            ));
+        }
         Ok(warnings)
     }
 }

@@ -331,7 +331,8 @@ fn chain_problems_are_reported() {
         .arg("--sign-key")
         .arg(pki.path("signer.key"))
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::contains("no chain given"));
     bin()
         .arg("inspect")
         .arg(&leaf_only)
