@@ -13,7 +13,7 @@ use std::path::PathBuf;
     long_about = "Writes correct iOS/macOS mail configuration profiles (.mobileconfig) from provider \
 presets: the right servers, ports, TLS and username for docomo, SoftBank, iCloud, Gmail and more, \
 so that the iPhone never shows \"Cannot Connect Using SSL\" or \"Cannot Get Mail\" because of a typo.",
-    after_help = "Exit status: 0 success, 1 error, 2 bad command line."
+    after_help = "Exit status: 0 success; 1 error (for lint and probe: findings; for inspect: not verified); 2 bad command line (for lint, probe and inspect: could not run)."
 )]
 pub struct Cli {
     #[command(flatten)]
