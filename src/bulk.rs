@@ -265,19 +265,18 @@ struct Claims {
     files: std::collections::HashMap<u64, u64>,
 }
 
-/// True when the existing file at `path` already holds `xml` (plain, or signed by `signer`).
-fn identical(path: &Path, xml: &[u8], signer: Option<&Signer>) -> Option<bool> {
+/// The existing file at `path`, and whether it already holds `xml` (plain, or signed by
+/// `signer`); `None` when there is no file.
+fn existing(path: &Path, xml: &[u8], signer: Option<&Signer>) -> Option<(Vec<u8>, bool)> {
     let existing = std::fs::read(path).ok()?;
-    Some(match signer {
+    let same = match signer {
         None => existing == xml,
-        Some(s) => {
-            let Some(info) = der::parse_signed_data(&existing) else {
-                return Some(false);
-            };
-            let cert = s.identity().cert.to_der().unwrap_or_default();
-            info.content.as_deref() == Some(xml) && info.certificates.iter().any(|c| *c == cert)
-        }
-    })
+        Some(s) => der::parse_signed_data(&existing).is_some_and(|info| {
+            info.content.as_deref() == Some(xml)
+                && info.certificates.iter().any(|c| *c == s.cert_der())
+        }),
+    };
+    Some((existing, same))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -306,15 +305,13 @@ fn write_row(
         status: Status::Checked,
     };
     let path = opts.out_dir.join(&r.file_name);
-    match identical(&path, &xml, opts.signer) {
-        Some(true) => {
+    match existing(&path, &xml, opts.signer) {
+        Some((bytes, true)) => {
             res.status = Status::Unchanged;
-            res.sha256 = std::fs::read(&path)
-                .ok()
-                .map(|b| hex(&openssl::sha::sha256(&b)));
+            res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
             return res;
         }
-        Some(false) if !opts.force => {
+        Some((_, false)) if !opts.force => {
             res.status = Status::Failed(format!(
                 "{} exists and differs; --force replaces it",
                 path.display()

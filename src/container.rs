@@ -110,6 +110,12 @@ impl SignatureReport {
         }
     }
 
+    fn set_chain(&mut self, chain: Chain) {
+        self.chain_valid = chain.valid;
+        self.chain_error = chain.error;
+        self.chain_incomplete = chain.incomplete;
+    }
+
     pub fn verified(&self) -> bool {
         self.signature_valid && self.chain_valid
     }
@@ -283,13 +289,13 @@ impl Verifier {
 }
 
 fn message_digest(oid: &str) -> Option<MessageDigest> {
-    Some(match oid {
-        "1.2.840.113549.2.5" => MessageDigest::md5(),
-        "1.3.14.3.2.26" => MessageDigest::sha1(),
-        "2.16.840.1.101.3.4.2.4" => MessageDigest::sha224(),
-        "2.16.840.1.101.3.4.2.1" => MessageDigest::sha256(),
-        "2.16.840.1.101.3.4.2.2" => MessageDigest::sha384(),
-        "2.16.840.1.101.3.4.2.3" => MessageDigest::sha512(),
+    Some(match der::digest_name(oid)? {
+        "MD5" => MessageDigest::md5(),
+        "SHA-1" => MessageDigest::sha1(),
+        "SHA-224" => MessageDigest::sha224(),
+        "SHA-256" => MessageDigest::sha256(),
+        "SHA-384" => MessageDigest::sha384(),
+        "SHA-512" => MessageDigest::sha512(),
         _ => return None,
     })
 }
@@ -391,7 +397,6 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
             return opened;
         }
     }
-    let store = &verifier.store;
     let mut report = SignatureReport::new(
         parsed.as_ref().and_then(|p| {
             p.digest_oids.first().map(|o| {
@@ -457,31 +462,14 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
             Ok(signers) if !signers.is_empty() => {
                 let signer = signers.get(0).expect("one signer").to_owned();
                 report.signer = Some(CertSummary::of(&signer));
-                let mut untrusted = Stack::new().expect("stack");
-                for c in carried {
-                    let _ = untrusted.push(c);
-                }
-                let result = X509StoreContext::new().and_then(|mut ctx| {
-                    ctx.init(store, &signer, &untrusted, |c| {
-                        Ok(if c.verify_cert()? {
-                            Ok(())
-                        } else {
-                            Err(c.error())
-                        })
-                    })
-                });
-                match result {
-                    Ok(Ok(())) => report.chain_valid = true,
-                    Ok(Err(e)) => {
-                        report.chain_incomplete = matches!(
-                            e.as_raw(),
-                            openssl_sys::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-                                | openssl_sys::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
-                        );
-                        report.chain_error = Some(e.error_string().to_string());
-                    }
-                    Err(e) => report.chain_error = Some(first_reason(&e)),
-                }
+                let signer_der = signer.to_der().unwrap_or_default();
+                let carried_der: Vec<Vec<u8>> = carried
+                    .iter()
+                    .filter_map(|c| c.to_der().ok())
+                    .filter(|d| *d != signer_der)
+                    .collect();
+                let carried_refs: Vec<&[u8]> = carried_der.iter().map(Vec::as_slice).collect();
+                report.set_chain(verifier.chain(&signer, &signer_der, &carried_refs));
             }
             _ => report.chain_error = Some("the signer's certificate is not in the file".into()),
         }
@@ -558,10 +546,7 @@ fn fast_path(form: Form, p: &der::SignedDataInfo<'_>, verifier: &Verifier) -> Op
         .copied()
         .filter(|c| *c != signer_der)
         .collect();
-    let chain = verifier.chain(&signer.cert, signer_der, &carried);
-    report.chain_valid = chain.valid;
-    report.chain_error = chain.error;
-    report.chain_incomplete = chain.incomplete;
+    report.set_chain(verifier.chain(&signer.cert, signer_der, &carried));
     Some(Opened {
         form,
         content: Some(content.clone()),

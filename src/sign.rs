@@ -222,9 +222,8 @@ impl Identity {
         loop {
             let next = self.chain.iter().enumerate().find(|(i, c)| {
                 !used[*i]
-                    && current
-                        .verify(&c.public_key().expect("certificate key"))
-                        .unwrap_or(false)
+                    && c.public_key()
+                        .is_ok_and(|k| current.verify(&k).unwrap_or(false))
                     && current.issuer_name_hash() == c.subject_name_hash()
             });
             match next {
@@ -339,6 +338,7 @@ pub struct Signer {
     signing_time: Option<i64>,
     id: usize,
     key_der: Vec<u8>,
+    cert_der: Vec<u8>,
     template: Option<Template>,
 }
 
@@ -365,17 +365,16 @@ const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
 
 impl Template {
-    fn new(identity: &Identity) -> Option<Template> {
+    fn new(identity: &Identity, cert: &[u8]) -> Option<Template> {
         use crate::der::encode::{oid, tlv};
         let signature_alg = match identity.key.id() {
             openssl::pkey::Id::RSA => tlv(0x30, &[oid(OID_RSA), vec![0x05, 0x00]].concat()),
             openssl::pkey::Id::EC => tlv(0x30, &oid(OID_ECDSA_SHA256)),
             _ => return None,
         };
-        let cert = identity.cert.to_der().ok()?;
-        let (issuer, serial) = crate::der::cert_issuer_serial(&cert)?;
+        let (issuer, serial) = crate::der::cert_issuer_serial(cert)?;
         let sid = tlv(0x30, &[issuer.to_vec(), tlv(0x02, serial)].concat());
-        let mut certs = cert.clone();
+        let mut certs = cert.to_vec();
         for c in &identity.chain {
             certs.extend(c.to_der().ok()?);
         }
@@ -441,19 +440,29 @@ impl Signer {
                 .push(c.clone())
                 .map_err(|e| Error::Other(first_reason(&e)))?;
         }
+        let cert_der = identity
+            .cert
+            .to_der()
+            .map_err(|e| Error::Other(first_reason(&e)))?;
         let key_der = identity
             .key
             .private_key_to_der()
             .map_err(|e| Error::Other(first_reason(&e)))?;
-        let template = Template::new(&identity);
+        let template = Template::new(&identity, &cert_der);
         Ok(Signer {
             identity,
             chain,
             signing_time,
             id: NEXT_SIGNER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             key_der,
+            cert_der,
             template,
         })
+    }
+
+    /// The signing certificate, DER.
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
     }
 
     /// This thread's copy of the private key.

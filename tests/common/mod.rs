@@ -35,19 +35,19 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-/// Issues a certificate. `issuer` None makes it self-signed. Validity is in days from now.
-pub fn issue(
-    cn: &str,
+/// A certificate builder with a fresh RSA-2048 key, a unique serial, the subject, the issuer's
+/// name (or the subject's, for a self-signed one) and validity in days from now.
+fn builder(
+    subject: &[(&str, &str)],
     issuer: Option<&Issued>,
-    ca: bool,
     from_days: i64,
     to_days: i64,
-    digital_signature: bool,
-) -> Issued {
+) -> (X509Builder, PKey<Private>) {
     let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
     let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", cn).unwrap();
-    name.append_entry_by_text("O", "profilegen tests").unwrap();
+    for (k, v) in subject {
+        name.append_entry_by_text(k, v).unwrap();
+    }
     let name = name.build();
     let mut b = X509Builder::new().unwrap();
     b.set_version(2).unwrap();
@@ -63,6 +63,24 @@ pub fn issue(
         .unwrap();
     b.set_not_after(&Asn1Time::from_unix((now() + to_days * 86400) as _).unwrap())
         .unwrap();
+    (b, key)
+}
+
+/// Issues a certificate. `issuer` None makes it self-signed. Validity is in days from now.
+pub fn issue(
+    cn: &str,
+    issuer: Option<&Issued>,
+    ca: bool,
+    from_days: i64,
+    to_days: i64,
+    digital_signature: bool,
+) -> Issued {
+    let (mut b, key) = builder(
+        &[("CN", cn), ("O", "profilegen tests")],
+        issuer,
+        from_days,
+        to_days,
+    );
     if ca {
         b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
             .unwrap();
@@ -167,24 +185,7 @@ pub fn issue_tls(
     to_days: i64,
 ) -> (PathBuf, PathBuf) {
     use openssl::x509::extension::{ExtendedKeyUsage, SubjectAlternativeName};
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut subject = X509NameBuilder::new().unwrap();
-    subject.append_entry_by_text("CN", name).unwrap();
-    let subject = subject.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    let serial =
-        BigNum::from_u32(SERIAL.fetch_add(1, Ordering::SeqCst) + std::process::id()).unwrap();
-    b.set_serial_number(&Asn1Integer::from_bn(&serial).unwrap())
-        .unwrap();
-    b.set_subject_name(&subject).unwrap();
-    b.set_issuer_name(issuer.map_or(&subject, |i| i.cert.subject_name()))
-        .unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&Asn1Time::from_unix((now() + from_days * 86400) as _).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::from_unix((now() + to_days * 86400) as _).unwrap())
-        .unwrap();
+    let (mut b, key) = builder(&[("CN", name)], issuer, from_days, to_days);
     let mut san = SubjectAlternativeName::new();
     if name.parse::<std::net::IpAddr>().is_ok() {
         san.ip(name);

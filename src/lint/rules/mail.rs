@@ -218,13 +218,13 @@ pub static HOST_UPPERCASE: Rule = Rule {
 };
 
 /// The known provider host `host` is probably a typo of.
-fn typo_of<'a>(host: &str, known: &[&'a str]) -> Option<&'a str> {
+fn typo_of<'a>(host: &str, known: &'a [String]) -> Option<&'a str> {
     let h = host.trim().to_ascii_lowercase();
-    if known.contains(&h.as_str()) {
+    if known.contains(&h) {
         return None;
     }
     let mut best: Option<(usize, &str)> = None;
-    for &k in known {
+    for k in known.iter().map(String::as_str) {
         let d = edit_distance(&h, k);
         let same_shape = h.split('.').next() == k.split('.').next()
             && h.rsplit('.').next() == k.rsplit('.').next();
@@ -250,7 +250,7 @@ pub static HOST_TYPO: Rule = Rule {
         let known = ctx.presets.known_hosts();
         for (m, k) in servers(ctx) {
             let Some(host) = m.string(k.host) else { continue };
-            if let Some(right) = typo_of(host, &known) {
+            if let Some(right) = typo_of(host, known) {
                 sink.emit(m.path(k.host), format!("{host:?} looks like a typo of {right}"), Some(format!("did you mean {right}?")));
             }
         }
@@ -280,7 +280,7 @@ pub static STALE_SETTINGS: Rule = Rule {
                         sink.emit(m.path(k.port), format!("{} accepts {} on port {}, not {port}", preset.name_en, expected.host, ports.join(" or ")), Some(format!("use port {}", expected.port)));
                     }
                 }
-            } else if host_problem(host).is_none() && typo_of(host, &known).is_none() && ctx.preset_of_host(&h).is_none() {
+            } else if host_problem(host).is_none() && typo_of(host, known).is_none() && ctx.preset_of_host(&h).is_none() {
                 sink.emit(m.path(k.host), format!("{host} is not {}'s {} server {}", preset.name_en, k.label, expected.host), Some(format!("use {} (`profilegen carriers show {}`)", expected.host, preset.id)));
             }
         }
