@@ -101,15 +101,37 @@ pub struct ProbeArgs {
     /// Trust only these CA certificates (PEM) instead of the system roots
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    /// Seconds to wait for each connection and each answer
+    /// Seconds to wait for each look-up, connection and answer
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub timeout: u64,
+    /// Seconds one server's whole conversation may take [default: 3 × --timeout]
+    #[arg(long, value_name = "SECS")]
+    pub deadline: Option<u64>,
+    /// Answer a host name with this address instead of asking DNS (repeatable), e.g.
+    /// --resolve imap.example.jp=127.0.0.1
+    #[arg(long, value_name = "NAME=ADDR", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, std::net::IpAddr)>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// Exit with 1 when a finding is at least this severe
     #[arg(long, value_enum, default_value = "error", value_name = "LEVEL")]
     pub fail_on: crate::lint::Severity,
+}
+
+fn parse_resolve(s: &str) -> Result<(String, std::net::IpAddr), String> {
+    let (name, addr) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: give NAME=ADDRESS, e.g. imap.example.jp=127.0.0.1"))?;
+    let addr = addr
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .map_err(|_| format!("{addr:?} is not an IP address"))?;
+    if name.is_empty() {
+        return Err(format!("{s:?} has no name before '='"));
+    }
+    Ok((name.trim_end_matches('.').to_string(), addr))
 }
 
 const SERVE_HELP: &str = "\

@@ -1,6 +1,7 @@
 //! Reading a profile file in any of its forms — XML plist, binary plist, CMS-signed (DER or
 //! PEM) — and, for a signed one, verifying the signature and the signer's chain.
 
+use crate::certs::{verify_chain, ChainProblem, ChainVerdict};
 use crate::der;
 use crate::sign::{first_reason, name_line, validity, Validity};
 use openssl::cms::{CMSOptions, CmsContentInfo};
@@ -9,7 +10,7 @@ use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
 use openssl::pkey::{PKey, Public};
 use openssl::stack::Stack;
 use openssl::x509::store::{X509Store, X509StoreBuilder};
-use openssl::x509::{X509StoreContext, X509};
+use openssl::x509::X509;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -48,8 +49,15 @@ pub struct CertSummary {
     pub issuer: String,
     pub not_before: String,
     pub not_after: String,
+    /// Whole days until notAfter, rounded toward zero (negative once expired).
     pub days_left: i64,
+    /// Seconds until notAfter.
+    pub secs_left: i64,
+    pub expired: bool,
     pub not_yet_valid: bool,
+    /// Unix seconds of notBefore and notAfter, to judge the certificate at another moment.
+    #[serde(skip)]
+    pub window: (i64, i64),
 }
 
 impl CertSummary {
@@ -57,21 +65,37 @@ impl CertSummary {
         let Validity {
             not_before,
             not_after,
+            secs_left,
             days_left,
+            expired,
             not_yet_valid,
         } = validity(cert);
+        let unix = |t| crate::sign::asn1_unix(t).unwrap_or(0);
         CertSummary {
             subject: name_line(cert.subject_name()),
             issuer: name_line(cert.issuer_name()),
             not_before,
             not_after,
             days_left,
+            secs_left,
+            expired,
             not_yet_valid,
+            window: (unix(cert.not_before()), unix(cert.not_after())),
         }
     }
 
     pub fn expired(&self) -> bool {
-        self.days_left < 0
+        self.expired
+    }
+
+    /// Whether the certificate was valid at `t` (Unix seconds).
+    pub fn valid_at(&self, t: i64) -> bool {
+        self.window.0 <= t && t <= self.window.1
+    }
+
+    /// "12 days left", "expired 2 days ago", …
+    pub fn time_left(&self) -> String {
+        crate::certs::time_left(self.secs_left)
     }
 }
 
@@ -87,6 +111,14 @@ pub struct SignatureReport {
     pub chain_error: Option<String>,
     /// The chain could not be built because an intermediate is missing.
     pub chain_incomplete: bool,
+    /// Why the chain does not verify, in the terms of its fix (untrusted root, missing
+    /// intermediate, …), the certificate concerned, and the fix.
+    pub chain_problem: Option<crate::certs::ChainProblem>,
+    pub chain_missing: Option<String>,
+    pub chain_fix: Option<String>,
+    /// Whether the signer's certificate was valid at the signing time (the moment the phone
+    /// checks it at), when the signature carries one.
+    pub signer_valid_at_signing_time: Option<bool>,
     pub signer: Option<CertSummary>,
     /// Certificates carried in the file.
     pub certificates: usize,
@@ -103,6 +135,10 @@ impl SignatureReport {
             chain_valid: false,
             chain_error: None,
             chain_incomplete: false,
+            chain_problem: None,
+            chain_missing: None,
+            chain_fix: None,
+            signer_valid_at_signing_time: None,
             signer: None,
             certificates: 0,
             digest,
@@ -110,10 +146,22 @@ impl SignatureReport {
         }
     }
 
-    fn set_chain(&mut self, chain: Chain) {
+    fn set_chain(&mut self, chain: ChainVerdict) {
         self.chain_valid = chain.valid;
+        self.chain_incomplete = chain.problem == Some(ChainProblem::MissingIntermediate);
+        self.chain_fix = chain.problem.map(|_| chain.fix(true));
+        self.chain_problem = chain.problem;
+        self.chain_missing = chain.missing;
         self.chain_error = chain.error;
-        self.chain_incomplete = chain.incomplete;
+    }
+
+    fn set_signer(&mut self, signer: CertSummary) {
+        self.signer_valid_at_signing_time = self
+            .signing_time
+            .as_deref()
+            .and_then(der::parse_time_text)
+            .map(|t| signer.valid_at(t));
+        self.signer = Some(signer);
     }
 
     pub fn verified(&self) -> bool {
@@ -187,20 +235,13 @@ impl Trust {
 pub struct Verifier {
     store: X509Store,
     certs: Mutex<HashMap<Vec<u8>, Arc<Decoded>>>,
-    chains: Mutex<HashMap<Vec<u8>, Chain>>,
+    chains: Mutex<HashMap<Vec<u8>, ChainVerdict>>,
 }
 
 struct Decoded {
     cert: X509,
     key: Option<PKey<Public>>,
     summary: CertSummary,
-}
-
-#[derive(Clone)]
-struct Chain {
-    valid: bool,
-    error: Option<String>,
-    incomplete: bool,
 }
 
 /// At most this many certificates and chains are remembered.
@@ -235,7 +276,7 @@ impl Verifier {
         Some(d)
     }
 
-    fn chain(&self, signer: &X509, signer_der: &[u8], carried: &[&[u8]]) -> Chain {
+    fn chain(&self, signer: &X509, signer_der: &[u8], carried: &[&[u8]]) -> ChainVerdict {
         let mut key = signer_der.to_vec();
         for c in carried {
             key.extend_from_slice(c);
@@ -243,42 +284,11 @@ impl Verifier {
         if let Some(c) = self.chains.lock().expect("cache").get(&key) {
             return c.clone();
         }
-        let mut untrusted = Stack::new().expect("stack");
-        for c in carried {
-            if let Some(d) = self.decode(c) {
-                let _ = untrusted.push(d.cert.clone());
-            }
-        }
-        let result = X509StoreContext::new().and_then(|mut ctx| {
-            ctx.init(&self.store, signer, &untrusted, |c| {
-                Ok(if c.verify_cert()? {
-                    Ok(())
-                } else {
-                    Err(c.error())
-                })
-            })
-        });
-        let chain = match result {
-            Ok(Ok(())) => Chain {
-                valid: true,
-                error: None,
-                incomplete: false,
-            },
-            Ok(Err(e)) => Chain {
-                valid: false,
-                error: Some(e.error_string().to_string()),
-                incomplete: matches!(
-                    e.as_raw(),
-                    openssl_sys::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-                        | openssl_sys::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
-                ),
-            },
-            Err(e) => Chain {
-                valid: false,
-                error: Some(first_reason(&e)),
-                incomplete: false,
-            },
-        };
+        let untrusted: Vec<X509> = carried
+            .iter()
+            .filter_map(|c| self.decode(c).map(|d| d.cert.clone()))
+            .collect();
+        let chain = verify_chain(&self.store, signer, &untrusted);
         let mut cache = self.chains.lock().expect("cache");
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
@@ -461,7 +471,7 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
         match p7.signers(&empty, Pkcs7Flags::empty()) {
             Ok(signers) if !signers.is_empty() => {
                 let signer = signers.get(0).expect("one signer").to_owned();
-                report.signer = Some(CertSummary::of(&signer));
+                report.set_signer(CertSummary::of(&signer));
                 let signer_der = signer.to_der().unwrap_or_default();
                 let carried_der: Vec<Vec<u8>> = carried
                     .iter()
@@ -510,7 +520,7 @@ fn fast_path(form: Form, p: &der::SignedDataInfo<'_>, verifier: &Verifier) -> Op
         ),
         p.signing_time.clone(),
     );
-    report.signer = Some(signer.summary.clone());
+    report.set_signer(signer.summary.clone());
     report.certificates = p.certificates.len();
     let digest = openssl::hash::hash(md, content).ok()?;
     let signed: std::borrow::Cow<'_, [u8]> = match si.signed_attrs {

@@ -308,6 +308,29 @@ fn signing_time(attrs: &[u8]) -> Option<String> {
     None
 }
 
+/// Unix seconds of a time written as "YYYY-MM-DD HH:MM:SS UTC" (the signing time's text).
+pub fn parse_time_text(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm), the inverse of `encode::time`.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
 /// DER encoding, for the few structures profilegen writes itself.
 pub mod encode {
     /// A tag-length-value with a definite length.
@@ -416,5 +439,40 @@ mod tests {
             let _ = parse_signed_data(&prefixed);
             let _ = looks_like_signed_data(&prefixed);
         }
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn time_text_round_trips_through_the_encoder() {
+        for t in [
+            0i64,
+            951_782_400,
+            1_760_000_000,
+            2_524_607_999,
+            4_102_444_800,
+        ] {
+            let der = super::encode::time(t);
+            let (tlv, _) = super::read(&der).unwrap();
+            let s = std::str::from_utf8(tlv.content).unwrap();
+            let full = if tlv.tag == 0x17 {
+                let yy: u32 = s[0..2].parse().unwrap();
+                format!("{}{}", if yy >= 50 { "19" } else { "20" }, s)
+            } else {
+                s.to_string()
+            };
+            let text = format!(
+                "{}-{}-{} {}:{}:{} UTC",
+                &full[0..4],
+                &full[4..6],
+                &full[6..8],
+                &full[8..10],
+                &full[10..12],
+                &full[12..14]
+            );
+            assert_eq!(super::parse_time_text(&text), Some(t), "{text}");
+        }
+        assert_eq!(super::parse_time_text("2025-13-01 00:00:00 UTC"), None);
     }
 }

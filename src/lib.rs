@@ -4,6 +4,7 @@
 //! [`profile::Profile`] → plist bytes → file. The key knowledge lives in [`schema`].
 
 pub mod bulk;
+pub mod certs;
 pub mod cli;
 pub mod commands;
 pub mod container;

@@ -8,10 +8,10 @@ use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode, SslVersion};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The mail protocols probed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Imap,
@@ -30,7 +30,7 @@ impl Protocol {
 }
 
 /// How TLS starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TlsMode {
     /// TLS from the first byte (993, 995, 465).
@@ -119,10 +119,14 @@ pub struct CertInfo {
     pub not_before: String,
     pub not_after: String,
     pub days_left: i64,
+    /// "12 days left", "expired 2 days ago".
+    pub time_left: String,
     /// Certificates the server sent (leaf first).
     pub chain_length: usize,
     pub verified: bool,
     pub verify_error: Option<String>,
+    /// Why the chain does not verify, in the terms of its fix.
+    pub chain_problem: Option<crate::certs::ChainProblem>,
 }
 
 /// What a probe found out about one server.
@@ -130,6 +134,8 @@ pub struct CertInfo {
 pub struct ServerReport {
     pub target: Target,
     pub addresses: Vec<String>,
+    /// Why the host name did not resolve, when it did not.
+    pub dns_failure: Option<DnsFailure>,
     pub connected: bool,
     pub greeting: Option<String>,
     /// Capabilities before TLS (STARTTLS mode).
@@ -146,8 +152,20 @@ pub struct ServerReport {
 pub struct Settings<'a> {
     /// Trust anchors for the servers' certificates.
     pub trust: &'a crate::container::Trust,
+    /// How long to wait for each step: a look-up, a connection, an answer.
     pub timeout: Duration,
+    /// How long one server's whole conversation may take, whatever it sends.
+    pub deadline: Duration,
+    /// Host names answered here instead of by the system's resolver (`--resolve NAME=ADDR`).
+    pub resolve: &'a [(String, std::net::IpAddr)],
 }
+
+/// At most this many lines in one answer (a greeting, a capability list), this many
+/// capabilities, and this many bytes in a line: a server that sends more is reported, not
+/// followed into unbounded memory.
+pub const MAX_LINES: usize = 1_000;
+pub const MAX_CAPABILITIES: usize = 1_000;
+pub const MAX_LINE: usize = 8_192;
 
 use crate::lint::rules::probe as rules;
 
@@ -167,44 +185,144 @@ fn finding(
     }
 }
 
+/// A socket whose every read and write waits at most `step`, and never past `deadline`.
+struct Timed {
+    sock: TcpStream,
+    step: Duration,
+    deadline: Instant,
+}
+
+impl Timed {
+    fn budget(&self) -> std::io::Result<Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                DEADLINE_PASSED,
+            ));
+        }
+        Ok(left.min(self.step))
+    }
+}
+
+const DEADLINE_PASSED: &str = "the conversation's deadline passed";
+
+impl Timed {
+    /// A wait that ended because the deadline came says so, not "no answer".
+    fn explain(&self, e: std::io::Error) -> std::io::Error {
+        let waited = matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        );
+        if waited && Instant::now() >= self.deadline {
+            std::io::Error::new(std::io::ErrorKind::TimedOut, DEADLINE_PASSED)
+        } else {
+            e
+        }
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let t = self.budget()?;
+        self.sock.set_read_timeout(Some(t))?;
+        self.sock.read(buf).map_err(|e| self.explain(e))
+    }
+}
+
+impl Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let t = self.budget()?;
+        self.sock.set_write_timeout(Some(t))?;
+        self.sock.write(buf).map_err(|e| self.explain(e))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.sock.flush()
+    }
+}
+
 /// A line-oriented plain or TLS connection.
 trait Conn: Read + Write {}
 impl<T: Read + Write> Conn for T {}
 
-/// Reads one CRLF-terminated line (at most 8 KiB).
-fn read_line(r: &mut BufReader<Box<dyn Conn>>) -> std::io::Result<String> {
+/// What went wrong in a conversation, in words: a timeout says timeout.
+fn io_text(e: &std::io::Error, step: Duration) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::TimedOut if e.to_string() == DEADLINE_PASSED => {
+            "the server kept the conversation going past the deadline".into()
+        }
+        K::WouldBlock | K::TimedOut => {
+            format!("timed out: no answer within {} s", step.as_secs())
+        }
+        K::UnexpectedEof => "the server closed the connection".into(),
+        K::ConnectionReset => "the server reset the connection".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads one CRLF-terminated line of at most [`MAX_LINE`] bytes.
+fn read_line(r: &mut BufReader<Box<dyn Conn>>, step: Duration) -> Result<String, String> {
     let mut buf = Vec::new();
-    let n = r.by_ref().take(8192).read_until(b'\n', &mut buf)?;
+    let n = r
+        .by_ref()
+        .take(MAX_LINE as u64)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| io_text(&e, step))?;
     if n == 0 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "the server closed the connection",
+        return Err("the server closed the connection".into());
+    }
+    if !buf.ends_with(b"\n") && n >= MAX_LINE {
+        return Err(format!(
+            "the server sent a line longer than {} KiB",
+            MAX_LINE / 1024
         ));
     }
     Ok(String::from_utf8_lossy(&buf).trim_end().to_string())
 }
 
-fn send(r: &mut BufReader<Box<dyn Conn>>, line: &str) -> std::io::Result<()> {
+fn send(r: &mut BufReader<Box<dyn Conn>>, line: &str, step: Duration) -> Result<(), String> {
     let w = r.get_mut();
-    w.write_all(line.as_bytes())?;
-    w.write_all(b"\r\n")?;
-    w.flush()
+    w.write_all(line.as_bytes())
+        .and_then(|_| w.write_all(b"\r\n"))
+        .and_then(|_| w.flush())
+        .map_err(|e| io_text(&e, step))
+}
+
+fn too_many(what: &str) -> String {
+    format!("the server sent more than {MAX_LINES} lines in answer to {what}")
 }
 
 /// Reads the greeting; `Ok(line)` when it is the protocol's positive greeting.
-fn greeting(proto: Protocol, r: &mut BufReader<Box<dyn Conn>>) -> Result<String, String> {
-    let mut line = read_line(r).map_err(|e| e.to_string())?;
+fn greeting(
+    proto: Protocol,
+    r: &mut BufReader<Box<dyn Conn>>,
+    step: Duration,
+) -> Result<String, String> {
+    let mut line = read_line(r, step)?;
     if proto == Protocol::Smtp {
         // Multi-line 220- greetings.
         let mut last = line.clone();
+        let mut n = 1;
         while last.starts_with("220-") {
-            last = read_line(r).map_err(|e| e.to_string())?;
-            line.push(' ');
-            line.push_str(
-                last.trim_start_matches("220")
-                    .trim_start_matches(['-', ' ']),
-            );
+            n += 1;
+            if n > MAX_LINES {
+                return Err(too_many("the connection (the greeting)"));
+            }
+            last = read_line(r, step)?;
+            if line.len() < MAX_LINE {
+                line.push(' ');
+                line.push_str(
+                    last.trim_start_matches("220")
+                        .trim_start_matches(['-', ' ']),
+                );
+            }
         }
+        let mut cut = line.len().min(MAX_LINE);
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        line.truncate(cut);
     }
     let ok = match proto {
         Protocol::Imap => line.starts_with("* OK") || line.starts_with("* PREAUTH"),
@@ -223,16 +341,32 @@ fn capabilities(
     proto: Protocol,
     r: &mut BufReader<Box<dyn Conn>>,
     tag: &str,
+    step: Duration,
 ) -> Result<Vec<String>, String> {
-    let io = |e: std::io::Error| e.to_string();
-    let mut caps = Vec::new();
+    let mut caps: Vec<String> = Vec::new();
+    let add = |caps: &mut Vec<String>, c: String| -> Result<(), String> {
+        if caps.len() >= MAX_CAPABILITIES {
+            return Err(format!(
+                "the server announced more than {MAX_CAPABILITIES} capabilities"
+            ));
+        }
+        caps.push(c);
+        Ok(())
+    };
     match proto {
         Protocol::Imap => {
-            send(r, &format!("{tag} CAPABILITY")).map_err(io)?;
+            send(r, &format!("{tag} CAPABILITY"), step)?;
+            let mut n = 0;
             loop {
-                let line = read_line(r).map_err(io)?;
+                n += 1;
+                if n > MAX_LINES {
+                    return Err(too_many("CAPABILITY"));
+                }
+                let line = read_line(r, step)?;
                 if let Some(rest) = line.strip_prefix("* CAPABILITY ") {
-                    caps.extend(rest.split_whitespace().map(|s| s.to_ascii_uppercase()));
+                    for c in rest.split_whitespace() {
+                        add(&mut caps, c.to_ascii_uppercase())?;
+                    }
                 } else if let Some(rest) = line.strip_prefix(tag) {
                     if !rest.trim_start().starts_with("OK") {
                         return Err(format!("CAPABILITY failed: {line:?}"));
@@ -242,31 +376,42 @@ fn capabilities(
             }
         }
         Protocol::Pop => {
-            send(r, "CAPA").map_err(io)?;
-            let first = read_line(r).map_err(io)?;
+            send(r, "CAPA", step)?;
+            let first = read_line(r, step)?;
             if first.starts_with("+OK") {
+                let mut n = 0;
                 loop {
-                    let line = read_line(r).map_err(io)?;
+                    n += 1;
+                    if n > MAX_LINES {
+                        return Err(too_many("CAPA"));
+                    }
+                    let line = read_line(r, step)?;
                     if line == "." {
                         break;
                     }
-                    caps.push(line.to_ascii_uppercase());
+                    add(&mut caps, line.to_ascii_uppercase())?;
                 }
             }
         }
         Protocol::Smtp => {
-            send(r, "EHLO profilegen.invalid").map_err(io)?;
-            let mut first = true;
+            send(r, "EHLO profilegen.invalid", step)?;
+            let mut n = 0;
             loop {
-                let line = read_line(r).map_err(io)?;
+                n += 1;
+                if n > MAX_LINES {
+                    return Err(too_many("EHLO"));
+                }
+                let line = read_line(r, step)?;
                 if !line.starts_with("250") {
                     return Err(format!("EHLO refused: {line:?}"));
                 }
                 // The first line names the server; the others are keywords.
-                if !first {
-                    caps.push(line.get(4..).unwrap_or("").trim().to_ascii_uppercase());
+                if n > 1 {
+                    add(
+                        &mut caps,
+                        line.get(4..).unwrap_or("").trim().to_ascii_uppercase(),
+                    )?;
                 }
-                first = false;
                 if line.as_bytes().get(3) != Some(&b'-') {
                     break;
                 }
@@ -325,13 +470,16 @@ fn starttls_offered(proto: Protocol, caps: &[String]) -> bool {
     }
 }
 
-fn start_tls(proto: Protocol, r: &mut BufReader<Box<dyn Conn>>) -> Result<(), String> {
-    let io = |e: std::io::Error| e.to_string();
+fn start_tls(
+    proto: Protocol,
+    r: &mut BufReader<Box<dyn Conn>>,
+    step: Duration,
+) -> Result<(), String> {
     match proto {
         Protocol::Imap => {
-            send(r, "a2 STARTTLS").map_err(io)?;
-            loop {
-                let line = read_line(r).map_err(io)?;
+            send(r, "a2 STARTTLS", step)?;
+            for _ in 0..MAX_LINES {
+                let line = read_line(r, step)?;
                 if let Some(rest) = line.strip_prefix("a2 ") {
                     return if rest.starts_with("OK") {
                         Ok(())
@@ -340,10 +488,11 @@ fn start_tls(proto: Protocol, r: &mut BufReader<Box<dyn Conn>>) -> Result<(), St
                     };
                 }
             }
+            Err(too_many("STARTTLS"))
         }
         Protocol::Pop => {
-            send(r, "STLS").map_err(io)?;
-            let line = read_line(r).map_err(io)?;
+            send(r, "STLS", step)?;
+            let line = read_line(r, step)?;
             if line.starts_with("+OK") {
                 Ok(())
             } else {
@@ -351,8 +500,8 @@ fn start_tls(proto: Protocol, r: &mut BufReader<Box<dyn Conn>>) -> Result<(), St
             }
         }
         Protocol::Smtp => {
-            send(r, "STARTTLS").map_err(io)?;
-            let line = read_line(r).map_err(io)?;
+            send(r, "STARTTLS", step)?;
+            let line = read_line(r, step)?;
             if line.starts_with("220") {
                 Ok(())
             } else {
@@ -362,13 +511,14 @@ fn start_tls(proto: Protocol, r: &mut BufReader<Box<dyn Conn>>) -> Result<(), St
     }
 }
 
-fn goodbye(proto: Protocol, r: &mut BufReader<Box<dyn Conn>>) {
+fn goodbye(proto: Protocol, r: &mut BufReader<Box<dyn Conn>>, step: Duration) {
     let _ = send(
         r,
         match proto {
             Protocol::Imap => "a9 LOGOUT",
             Protocol::Pop | Protocol::Smtp => "QUIT",
         },
+        step,
     );
 }
 
@@ -383,11 +533,99 @@ fn connector() -> Result<SslConnector, openssl::error::ErrorStack> {
     Ok(b.build())
 }
 
+/// True for a name that no resolver could take: white space, control characters, empty labels
+/// or an over-long name. Anything else — `localhost`, single-label intranet names, IP
+/// literals — goes to the resolver.
+fn unusable_name(host: &str) -> Option<&'static str> {
+    let bare = host.strip_suffix('.').unwrap_or(host);
+    let empty_label =
+        bare.is_empty() || (!bare.contains(':') && bare.split('.').any(str::is_empty));
+    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("it contains white space or control characters")
+    } else if host.len() > 253 {
+        Some("it is longer than 253 characters")
+    } else if empty_label {
+        Some("it has an empty label (two dots in a row, or a leading dot)")
+    } else {
+        None
+    }
+}
+
+/// Why a look-up failed: the name, or the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnsFailure {
+    /// The resolver answered that the name does not exist.
+    NoSuchName,
+    /// No resolver answered (EAI_AGAIN, a time-out): the network, not the name.
+    NoAnswer,
+}
+
+/// Classifies the system resolver's error text (glibc's gai_strerror).
+fn dns_failure(e: &std::io::Error) -> DnsFailure {
+    let t = e.to_string().to_ascii_lowercase();
+    if t.contains("temporary failure") || t.contains("try again") || t.contains("timed out") {
+        DnsFailure::NoAnswer
+    } else {
+        DnsFailure::NoSuchName
+    }
+}
+
+/// Looks `host` up: `--resolve` entries first, then the system resolver, from a helper thread
+/// so that the time-out holds (the system resolver has none of its own).
+fn resolve(
+    target: &Target,
+    settings: &Settings<'_>,
+) -> Result<Vec<SocketAddr>, (DnsFailure, String)> {
+    if let Ok(ip) = target.host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, target.port)]);
+    }
+    let wanted = target.host.trim_end_matches('.');
+    let given: Vec<SocketAddr> = settings
+        .resolve
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(wanted))
+        .map(|(_, ip)| SocketAddr::new(*ip, target.port))
+        .collect();
+    if !given.is_empty() {
+        return Ok(given);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (host, port) = (target.host.clone(), target.port);
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            (host.as_str(), port)
+                .to_socket_addrs()
+                .map(|a| a.collect::<Vec<SocketAddr>>()),
+        );
+    });
+    match rx.recv_timeout(settings.timeout) {
+        Ok(Ok(a)) if !a.is_empty() => Ok(a),
+        Ok(Ok(_)) => Err((
+            DnsFailure::NoSuchName,
+            format!("{} has no address", target.host),
+        )),
+        Ok(Err(e)) => Err((
+            dns_failure(&e),
+            format!("{} does not resolve: {e}", target.host),
+        )),
+        Err(_) => Err((
+            DnsFailure::NoAnswer,
+            format!(
+                "looking up {} timed out after {} s",
+                target.host,
+                settings.timeout.as_secs()
+            ),
+        )),
+    }
+}
+
 /// Probes one server.
 pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
     let mut rep = ServerReport {
         target: target.clone(),
         addresses: Vec::new(),
+        dns_failure: None,
         connected: false,
         greeting: None,
         capabilities_before_tls: Vec::new(),
@@ -398,56 +636,37 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
         certificate: None,
         findings: Vec::new(),
     };
-    // DNS (a name that cannot be a host name is not looked up at all)
-    if target.host.parse::<std::net::IpAddr>().is_err() {
-        if let Err(e) = crate::text::check_host(&target.host.to_ascii_lowercase()) {
-            rep.findings.push(finding(
-                &rules::DNS,
-                target,
-                format!("not a host name: {e}"),
-                None,
-            ));
-            return rep;
-        }
+    let deadline = Instant::now() + settings.deadline;
+    converse(target, settings, deadline, &mut rep);
+    rep
+}
+
+fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &mut ServerReport) {
+    let step = settings.timeout;
+    // DNS
+    if let Some(why) = unusable_name(&target.host) {
+        rep.findings.push(finding(
+            &rules::DNS,
+            target,
+            format!("{:?} is not a host name: {why}", target.host),
+            Some("use the provider's exact host name".into()),
+        ));
+        return;
     }
-    // The system resolver has no timeout of its own: ask it from a helper thread and stop
-    // waiting after the timeout.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (host, port) = (target.host.clone(), target.port);
-    std::thread::spawn(move || {
-        let _ = tx.send(
-            (host.as_str(), port)
-                .to_socket_addrs()
-                .map(|a| a.collect::<Vec<SocketAddr>>()),
-        );
-    });
-    let addrs: Vec<SocketAddr> = match rx.recv_timeout(settings.timeout) {
-        Ok(Ok(a)) if !a.is_empty() => a,
-        Ok(Ok(_)) => {
-            rep.findings.push(finding(
-                &rules::DNS,
-                target,
-                format!("{} has no address", target.host),
-                None,
-            ));
-            return rep;
-        }
-        Ok(Err(e)) => {
-            rep.findings.push(finding(&rules::DNS, target, format!("{} does not resolve: {e}", target.host), Some("check the host name for typos (`profilegen lint` compares it with the provider's)".into())));
-            return rep;
-        }
-        Err(_) => {
-            rep.findings.push(finding(
-                &rules::DNS,
-                target,
-                format!(
-                    "looking up {} timed out after {} s",
-                    target.host,
-                    settings.timeout.as_secs()
-                ),
-                Some("check the network's DNS".into()),
-            ));
-            return rep;
+    let addrs = match resolve(target, settings) {
+        Ok(a) => a,
+        Err((kind, message)) => {
+            let help = match kind {
+                DnsFailure::NoSuchName => match crate::text::check_host(&target.host.to_ascii_lowercase()) {
+                    Err(e) => format!("{e}; use the provider's exact host name"),
+                    Ok(_) => "check the host name for typos (`profilegen lint` compares it with the provider's)".into(),
+                },
+                DnsFailure::NoAnswer => "no DNS server answered: check this machine's network and DNS before changing the profile".into(),
+            };
+            rep.dns_failure = Some(kind);
+            rep.findings
+                .push(finding(&rules::DNS, target, message, Some(help)));
+            return;
         }
     };
     rep.addresses = addrs.iter().map(|a| a.ip().to_string()).collect();
@@ -455,21 +674,29 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
     let mut stream = None;
     let mut last_err = String::new();
     for a in &addrs {
-        match TcpStream::connect_timeout(a, settings.timeout) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            last_err = "the deadline passed".into();
+            break;
+        }
+        match TcpStream::connect_timeout(a, step.min(left)) {
             Ok(s) => {
                 stream = Some(s);
                 break;
             }
-            Err(e) => last_err = e.to_string(),
+            Err(e) => last_err = io_text(&e, step),
         }
     }
     let Some(tcp) = stream else {
         rep.findings.push(finding(&rules::CONNECT, target, format!("cannot connect to port {}: {last_err}", target.port), Some("the port is closed or blocked on this network; try another network (mobile data), or check the port".into())));
-        return rep;
+        return;
     };
     rep.connected = true;
-    let _ = tcp.set_read_timeout(Some(settings.timeout));
-    let _ = tcp.set_write_timeout(Some(settings.timeout));
+    let timed = |sock: TcpStream| Timed {
+        sock,
+        step,
+        deadline,
+    };
     let connector = match connector() {
         Ok(c) => c,
         Err(e) => {
@@ -479,32 +706,38 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
                 format!("cannot set up TLS: {e}"),
                 None,
             ));
-            return rep;
+            return;
         }
     };
 
-    let tcp_for_tls: TcpStream;
     if target.mode == TlsMode::Starttls {
-        let mut r: BufReader<Box<dyn Conn>> =
-            BufReader::new(Box::new(tcp.try_clone().expect("socket clone")));
-        match greeting(target.protocol, &mut r) {
+        let plain = match tcp.try_clone() {
+            Ok(c) => c,
+            Err(e) => {
+                rep.findings
+                    .push(finding(&rules::CONNECT, target, e.to_string(), None));
+                return;
+            }
+        };
+        let mut r: BufReader<Box<dyn Conn>> = BufReader::new(Box::new(timed(plain)));
+        match greeting(target.protocol, &mut r, step) {
             Ok(g) => rep.greeting = Some(g),
             Err(e) => {
                 rep.findings.push(finding(
                     &rules::PROTOCOL,
                     target,
-                    format!("not a {} server: {e}", target.protocol.label()),
+                    format!("no {} greeting: {e}", target.protocol.label()),
                     None,
                 ));
-                return rep;
+                return;
             }
         }
-        let caps = match capabilities(target.protocol, &mut r, "a1") {
+        let caps = match capabilities(target.protocol, &mut r, "a1", step) {
             Ok(c) => c,
             Err(e) => {
                 rep.findings
                     .push(finding(&rules::PROTOCOL, target, e, None));
-                return rep;
+                return;
             }
         };
         rep.capabilities_before_tls = caps.clone();
@@ -518,16 +751,16 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
                         .into(),
                 ),
             ));
-            goodbye(target.protocol, &mut r);
-            return rep;
+            goodbye(target.protocol, &mut r, step);
+            return;
         }
         if plaintext_login_offered(target.protocol, &caps) {
             rep.findings.push(finding(&rules::PLAINTEXT_LOGIN, target, "the server accepts a password before TLS starts".into(), Some("server side: disable plain-text authentication before STARTTLS (e.g. Dovecot disable_plaintext_auth = yes)".into())));
         }
-        if let Err(e) = start_tls(target.protocol, &mut r) {
+        if let Err(e) = start_tls(target.protocol, &mut r, step) {
             rep.findings
                 .push(finding(&rules::NO_STARTTLS, target, e, None));
-            return rep;
+            return;
         }
         if !r.buffer().is_empty() {
             rep.findings.push(finding(
@@ -536,11 +769,8 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
                 "the server sent data after STARTTLS before the handshake".into(),
                 None,
             ));
-            return rep;
+            return;
         }
-        tcp_for_tls = tcp;
-    } else {
-        tcp_for_tls = tcp;
     }
 
     // TLS
@@ -549,25 +779,30 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
         Err(e) => {
             rep.findings
                 .push(finding(&rules::TLS_FAILED, target, e.to_string(), None));
-            return rep;
+            return;
         }
     };
     cfg.set_verify_hostname(false);
     cfg.set_verify(SslVerifyMode::NONE);
-    let tls = match cfg.connect(&target.host, tcp_for_tls) {
+    let tls = match cfg.connect(&target.host, timed(tcp)) {
         Ok(s) => s,
         Err(e) => {
             let reason = match &e {
-                openssl::ssl::HandshakeError::Failure(m) => m
-                    .error()
-                    .ssl_error()
-                    .map(crate::sign::first_reason)
-                    .unwrap_or_else(|| m.error().to_string()),
+                openssl::ssl::HandshakeError::Failure(m) => match m.error().io_error() {
+                    Some(io) => io_text(io, step),
+                    None => m
+                        .error()
+                        .ssl_error()
+                        .map(crate::sign::first_reason)
+                        .unwrap_or_else(|| m.error().to_string()),
+                },
                 openssl::ssl::HandshakeError::SetupFailure(s) => crate::sign::first_reason(s),
-                openssl::ssl::HandshakeError::WouldBlock(_) => "timed out".into(),
+                openssl::ssl::HandshakeError::WouldBlock(_) => {
+                    format!("timed out: no answer within {} s", step.as_secs())
+                }
             };
             rep.findings.push(finding(&rules::TLS_FAILED, target, format!("the TLS handshake failed: {reason}"), Some("the server offers no TLS 1.2+ the phone accepts, or is not speaking TLS on this port".into())));
-            return rep;
+            return;
         }
     };
     let ssl = tls.ssl();
@@ -581,72 +816,31 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
             None,
         ));
     }
-    // The verdict on the chain and the name, computed with the same store.
     if let Some(leaf) = ssl.peer_certificate() {
         let sent: Vec<openssl::x509::X509> = ssl
             .peer_cert_chain()
             .map(|c| c.iter().map(|x| x.to_owned()).collect())
             .unwrap_or_default();
-        let v = crate::sign::validity(&leaf);
-        let (verified, error, code) = verify_chain(settings.trust, &leaf, &sent, &target.host);
-        let info = CertInfo {
-            subject: crate::sign::subject(&leaf),
-            issuer: crate::sign::name_line(leaf.issuer_name()),
-            not_before: v.not_before.clone(),
-            not_after: v.not_after.clone(),
-            days_left: v.days_left,
-            chain_length: sent.len(),
-            verified,
-            verify_error: error.clone(),
-        };
-        if !verified {
-            use openssl_sys as s;
-            let e = error.unwrap_or_default();
-            let (rule, help) = match code {
-                s::X509_V_ERR_CERT_HAS_EXPIRED => (&rules::CERT_EXPIRED, format!("the server's certificate expired on {}; the provider must renew it", v.not_after)),
-                s::X509_V_ERR_CERT_NOT_YET_VALID => (&rules::CERT_EXPIRED, format!("the certificate is valid only from {}; check the phone's and the server's clocks", v.not_before)),
-                s::X509_V_ERR_HOSTNAME_MISMATCH | s::X509_V_ERR_IP_ADDRESS_MISMATCH => (&rules::CERT_NAME, format!("the certificate is for {}, not {}; use the host name the certificate names", info.subject, target.host)),
-                s::X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT | s::X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN => (&rules::CERT_UNTRUSTED, "the certificate is self-signed; the phone trusts it only if its CA profile is installed".to_string()),
-                s::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY | s::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT if sent.len() <= 1 && leaf.issued(&leaf) != openssl::x509::X509VerifyResult::OK => (&rules::MISSING_INTERMEDIATE, "the server sends its certificate without the intermediate; server side: configure the full chain".to_string()),
-                _ => (&rules::CERT_UNTRUSTED, "the certificate does not chain to a CA the phone trusts".to_string()),
-            };
-            rep.findings.push(finding(
-                rule,
-                target,
-                format!("certificate not accepted: {e}"),
-                Some(help),
-            ));
-        } else if v.days_left < 14 {
-            rep.findings.push(finding(
-                &rules::CERT_EXPIRES_SOON,
-                target,
-                format!(
-                    "the certificate expires in {} days ({})",
-                    v.days_left, v.not_after
-                ),
-                None,
-            ));
-        }
-        rep.certificate = Some(info);
+        judge_certificate(target, settings, &leaf, &sent, rep);
     }
 
     // The protocol over TLS.
     let mut r: BufReader<Box<dyn Conn>> = BufReader::new(Box::new(tls));
     if target.mode == TlsMode::Implicit {
-        match greeting(target.protocol, &mut r) {
+        match greeting(target.protocol, &mut r, step) {
             Ok(g) => rep.greeting = Some(g),
             Err(e) => {
                 rep.findings.push(finding(
                     &rules::PROTOCOL,
                     target,
-                    format!("not a {} server: {e}", target.protocol.label()),
+                    format!("no {} greeting over TLS: {e}", target.protocol.label()),
                     None,
                 ));
-                return rep;
+                return;
             }
         }
     }
-    match capabilities(target.protocol, &mut r, "a3") {
+    match capabilities(target.protocol, &mut r, "a3", step) {
         Ok(caps) => {
             rep.auth_mechanisms = auth_mechanisms(target.protocol, &caps);
             let no_login = match target.protocol {
@@ -663,63 +857,194 @@ pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
             .findings
             .push(finding(&rules::PROTOCOL, target, e, None)),
     }
-    goodbye(target.protocol, &mut r);
-    rep
+    goodbye(target.protocol, &mut r, step);
 }
 
-/// Verifies the presented chain against the store and the host name; returns (ok, error text,
-/// OpenSSL's error code).
-fn verify_chain(
+/// The certificate the server sent, judged as the phone judges it: the chain and name (against
+/// subjectAltName only), the validity, and Apple's rules for TLS server certificates.
+fn judge_certificate(
+    target: &Target,
+    settings: &Settings<'_>,
+    leaf: &openssl::x509::X509,
+    sent: &[openssl::x509::X509],
+    rep: &mut ServerReport,
+) {
+    use crate::certs::{ChainProblem, IosRule};
+    let v = crate::sign::validity(leaf);
+    let verdict = verify_server_chain(settings.trust, leaf, sent, &target.host);
+    let info = CertInfo {
+        subject: crate::sign::subject(leaf),
+        issuer: crate::sign::name_line(leaf.issuer_name()),
+        not_before: v.not_before.clone(),
+        not_after: v.not_after.clone(),
+        days_left: v.days_left,
+        time_left: crate::certs::time_left(v.secs_left),
+        chain_length: sent.len(),
+        verified: verdict.valid,
+        verify_error: verdict.error.clone(),
+        chain_problem: verdict.problem,
+    };
+    let ios = crate::certs::ios_server_rules(
+        leaf,
+        sent,
+        verdict.valid && matches!(settings.trust, crate::container::Trust::System),
+    );
+    let cn_only = ios.iter().any(|i| i.rule == IosRule::NameOnlyInCn);
+    if !verdict.valid {
+        let e = verdict.error.clone().unwrap_or_default();
+        let rule_help = match verdict.problem {
+            Some(ChainProblem::Validity) if v.not_yet_valid => Some((&rules::CERT_EXPIRED, format!("the certificate is valid only from {}; check the phone's and the server's clocks", v.not_before))),
+            Some(ChainProblem::Validity) => Some((&rules::CERT_EXPIRED, format!("the server's certificate {} (on {}); the provider must renew it", crate::certs::time_left(v.secs_left), v.not_after))),
+            // A name only in the CN has its own finding below.
+            Some(ChainProblem::Name) if cn_only => None,
+            Some(ChainProblem::Name) => Some((&rules::CERT_NAME, format!("the certificate is for {}, not {}; use the host name the certificate names", san_or_subject(leaf), target.host))),
+            Some(ChainProblem::MissingIntermediate) => Some((&rules::MISSING_INTERMEDIATE, verdict.fix(false))),
+            _ => Some((&rules::CERT_UNTRUSTED, verdict.fix(false))),
+        };
+        if let Some((rule, help)) = rule_help {
+            rep.findings.push(finding(
+                rule,
+                target,
+                format!("certificate not accepted: {e}"),
+                Some(help),
+            ));
+        }
+    }
+    for i in ios {
+        let rule = match i.rule {
+            IosRule::NameOnlyInCn => &rules::CERT_CN_ONLY,
+            IosRule::NoServerAuth => &rules::CERT_NO_SERVER_AUTH,
+            IosRule::TooLong => &rules::CERT_TOO_LONG,
+            IosRule::WeakKey => &rules::CERT_WEAK_KEY,
+            IosRule::WeakSignature => &rules::CERT_WEAK_SIGNATURE,
+        };
+        rep.findings
+            .push(finding(rule, target, i.message, Some(rule.fix.to_string())));
+    }
+    if verdict.valid
+        && !rep.findings.iter().any(|f| f.severity == Severity::Error)
+        && v.days_left < 14
+    {
+        rep.findings.push(finding(
+            &rules::CERT_EXPIRES_SOON,
+            target,
+            format!(
+                "the certificate expires soon: {} ({})",
+                crate::certs::time_left(v.secs_left),
+                v.not_after
+            ),
+            None,
+        ));
+    }
+    rep.certificate = Some(info);
+}
+
+/// The names a certificate is for: its subjectAltName entries, or its subject when it has none.
+fn san_or_subject(cert: &openssl::x509::X509Ref) -> String {
+    let names: Vec<String> = cert
+        .subject_alt_names()
+        .map(|s| {
+            s.iter()
+                .filter_map(|n| {
+                    n.dnsname().map(str::to_string).or_else(|| {
+                        n.ipaddress().and_then(|b| match b.len() {
+                            4 => Some(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()),
+                            16 => <[u8; 16]>::try_from(b)
+                                .ok()
+                                .map(|a| std::net::Ipv6Addr::from(a).to_string()),
+                            _ => None,
+                        })
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        crate::sign::subject(cert)
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Verifies the presented chain against the trust store and the host name, matching the name
+/// against subjectAltName only, as iOS does.
+fn verify_server_chain(
     trust: &crate::container::Trust,
     leaf: &openssl::x509::X509Ref,
     sent: &[openssl::x509::X509],
     host: &str,
-) -> (bool, Option<String>, i32) {
-    use openssl::x509::X509StoreContext;
-    let mut chain = openssl::stack::Stack::new().expect("stack");
-    for c in sent.iter().skip(1) {
-        let _ = chain.push(c.clone());
-    }
-    let mut param = match openssl::x509::verify::X509VerifyParam::new() {
-        Ok(p) => p,
-        Err(e) => return (false, Some(e.to_string()), -1),
-    };
-    let named = match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => param.set_ip(ip),
-        Err(_) => param.set_host(host),
-    };
-    let store2 = match named.and_then(|()| trust.store_with(Some(&param))) {
-        Ok(s) => s,
-        Err(e) => return (false, Some(e.to_string()), -1),
-    };
-    let result = X509StoreContext::new().and_then(|mut ctx| {
-        ctx.init(&store2, leaf, &chain, |c| {
-            Ok(if c.verify_cert()? {
-                Ok(())
-            } else {
-                Err(c.error())
-            })
-        })
+) -> crate::certs::ChainVerdict {
+    use openssl::x509::verify::{X509CheckFlags, X509VerifyParam};
+    let host = host.trim_end_matches('.');
+    let store = X509VerifyParam::new().and_then(|mut param| {
+        param.set_hostflags(X509CheckFlags::NEVER_CHECK_SUBJECT);
+        match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => param.set_ip(ip)?,
+            Err(_) => param.set_host(host)?,
+        }
+        trust.store_with(Some(&param))
     });
-    match result {
-        Ok(Ok(())) => (true, None, 0),
-        Ok(Err(e)) => (false, Some(e.error_string().to_string()), e.as_raw()),
-        Err(e) => (false, Some(e.to_string()), -1),
+    match store {
+        Ok(store) => {
+            let untrusted: Vec<openssl::x509::X509> = sent.iter().skip(1).cloned().collect();
+            crate::certs::verify_chain(&store, leaf, &untrusted)
+        }
+        Err(e) => crate::certs::ChainVerdict {
+            valid: false,
+            error: Some(e.to_string()),
+            problem: Some(crate::certs::ChainProblem::Other),
+            missing: None,
+            code: -1,
+        },
     }
 }
 
-/// Probes every target in parallel; reports come back in the targets' order.
+/// How many servers are probed at once.
+pub const WORKERS: usize = 16;
+/// At most this many servers in one run.
+pub const MAX_TARGETS: usize = 512;
+
+/// Probes every target with a bounded pool of workers; reports come back in the targets' order.
 pub fn probe_all(targets: &[Target], settings: &Settings<'_>) -> Vec<ServerReport> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<ServerReport>>> = targets
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
     std::thread::scope(|s| {
-        let handles: Vec<_> = targets
+        for _ in 0..WORKERS.min(targets.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(t) = targets.get(i) else { break };
+                let r = probe(t, settings);
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .zip(targets)
+        .map(|(m, t)| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| probe(t, settings))
+        })
+        .collect()
+}
+
+/// True when every server was named by a host name and none of the names resolved because no
+/// resolver answered (or nothing resolved at all, over several names): the machine looks
+/// offline, and the host names are not to blame.
+pub fn looks_offline(reports: &[ServerReport]) -> bool {
+    let failed: Vec<&ServerReport> = reports.iter().filter(|r| r.dns_failure.is_some()).collect();
+    let names: std::collections::HashSet<&str> =
+        failed.iter().map(|r| r.target.host.as_str()).collect();
+    !reports.is_empty()
+        && failed.len() == reports.len()
+        && (failed
             .iter()
-            .map(|t| s.spawn(move || probe(t, settings)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("probe thread"))
-            .collect()
-    })
+            .all(|r| r.dns_failure == Some(DnsFailure::NoAnswer))
+            || names.len() >= 2)
 }
 
 /// The severity-ordered worst finding, for exit codes.

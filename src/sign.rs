@@ -175,8 +175,9 @@ impl Identity {
         }
     }
 
-    /// Checks the identity before signing. Refusals are errors; the rest are warnings.
-    pub fn check(&self, allow_expired: bool) -> Result<Vec<String>> {
+    /// Checks the identity before signing, at `signing_time` (Unix seconds; `None`: now).
+    /// Refusals are errors; the rest are warnings.
+    pub fn check(&self, allow_expired: bool, signing_time: Option<i64>) -> Result<Vec<String>> {
         let mut warnings = Vec::new();
         let pubkey = self
             .cert
@@ -188,12 +189,27 @@ impl Identity {
                 subject(&self.cert)
             )));
         }
-        let v = validity(&self.cert);
-        if v.days_left < 0 || v.not_yet_valid {
-            let what = if v.not_yet_valid {
-                format!("is not valid before {}", v.not_before)
-            } else {
-                format!("expired on {}", v.not_after)
+        // The phone checks the signer at the signingTime the signature carries: a time outside
+        // the certificate's validity gives a profile that is "Not Verified" from the start.
+        let at = signing_time.unwrap_or_else(now_unix);
+        let v = validity_at(&self.cert, at);
+        if v.expired || v.not_yet_valid {
+            let what = match (signing_time, v.not_yet_valid) {
+                (None, false) => format!("expired on {}", v.not_after),
+                (None, true) => format!("is not valid before {}", v.not_before),
+                (Some(_), expired_or_not) => {
+                    let t = Asn1Time::from_unix(at as _)
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|_| at.to_string());
+                    if expired_or_not {
+                        format!("becomes valid on {}, after the signing time {t} (SOURCE_DATE_EPOCH={at})", v.not_before)
+                    } else {
+                        format!(
+                            "expired on {}, before the signing time {t} (SOURCE_DATE_EPOCH={at})",
+                            v.not_after
+                        )
+                    }
+                }
             };
             let msg = format!(
                 "the signing certificate {} {what}; the phone would show the profile as not verified",
@@ -207,8 +223,13 @@ impl Identity {
             warnings.push(msg);
         } else if v.days_left < 30 {
             warnings.push(format!(
-                "the signing certificate expires in {} days ({}); installed profiles then show as not verified",
-                v.days_left, v.not_after
+                "the signing certificate expires {} ({}); installed profiles then show as not verified",
+                match v.days_left {
+                    0 => "in less than a day".to_string(),
+                    1 => "in 1 day".to_string(),
+                    d => format!("in {d} days"),
+                },
+                v.not_after
             ));
         }
         if let Some(false) = has_digital_signature(&self.cert) {
@@ -243,12 +264,30 @@ impl Identity {
                 ));
             }
         }
-        let self_signed = self.cert.issued(&self.cert) == openssl::x509::X509VerifyResult::OK;
-        if self.chain.is_empty() && !self_signed {
-            warnings.push(format!(
-                "no chain given: the phone needs the intermediate certificates of {} to show the profile as verified (--sign-chain, or a PKCS#12 with the CA certificates)",
-                name_line(self.cert.issuer_name())
-            ));
+        // What a phone with only the public roots makes of the chain sent along: the same
+        // diagnosis `inspect` and `lint` give.
+        if let Ok(store) = crate::container::Trust::System.store() {
+            let verdict = crate::certs::verify_chain(&store, &self.cert, &self.chain);
+            use crate::certs::ChainProblem;
+            match verdict.problem {
+                Some(ChainProblem::MissingIntermediate) if self.chain.is_empty() => {
+                    warnings.push(format!(
+                        "no chain given: {} (phones would show the profile as \"Not Verified\")",
+                        verdict.fix(true)
+                    ));
+                }
+                Some(
+                    ChainProblem::MissingIntermediate
+                    | ChainProblem::UntrustedRoot
+                    | ChainProblem::UnknownIssuer,
+                ) => {
+                    warnings.push(format!(
+                        "phones with only the public roots would show the profile as \"Not Verified\": {}",
+                        verdict.fix(true)
+                    ));
+                }
+                _ => {}
+            }
         }
         Ok(warnings)
     }
@@ -292,39 +331,51 @@ pub fn name_line(name: &openssl::x509::X509NameRef) -> String {
     parts.join(", ")
 }
 
-/// A certificate's validity as seen now.
+/// A certificate's validity as seen at one moment.
 #[derive(Debug, Clone)]
 pub struct Validity {
     pub not_before: String,
     pub not_after: String,
-    /// Whole days until notAfter (negative once expired).
+    /// Seconds until notAfter (negative once expired).
+    pub secs_left: i64,
+    /// Whole days until notAfter, rounded toward zero (so -2 for 2 days and 4 minutes ago).
     pub days_left: i64,
+    pub expired: bool,
     pub not_yet_valid: bool,
 }
 
+/// Unix seconds now.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Unix seconds of an ASN.1 time.
+pub fn asn1_unix(t: &openssl::asn1::Asn1TimeRef) -> Option<i64> {
+    let epoch = Asn1Time::from_unix(0).ok()?;
+    let d = epoch.diff(t).ok()?;
+    Some(i64::from(d.days) * 86_400 + i64::from(d.secs))
+}
+
+/// The validity as seen now.
 pub fn validity(cert: &X509Ref) -> Validity {
-    let now = Asn1Time::days_from_now(0).expect("current time");
-    let days_left = match now.diff(cert.not_after()) {
-        Ok(d) => {
-            let secs = i64::from(d.days) * 86400 + i64::from(d.secs);
-            if secs < 0 {
-                (secs - 86399) / 86400
-            } else {
-                secs / 86400
-            }
-        }
-        Err(_) => -1,
-    };
-    let not_yet_valid = cert
-        .not_before()
-        .compare(&now)
-        .map(|o| o == std::cmp::Ordering::Greater)
-        .unwrap_or(false);
+    validity_at(cert, now_unix())
+}
+
+/// The validity as seen at `at` (Unix seconds).
+pub fn validity_at(cert: &X509Ref, at: i64) -> Validity {
+    let after = asn1_unix(cert.not_after()).unwrap_or(i64::MIN / 2);
+    let before = asn1_unix(cert.not_before()).unwrap_or(i64::MIN / 2);
+    let secs_left = after - at;
     Validity {
         not_before: cert.not_before().to_string(),
         not_after: cert.not_after().to_string(),
-        days_left,
-        not_yet_valid,
+        secs_left,
+        days_left: secs_left / 86_400,
+        expired: secs_left < 0,
+        not_yet_valid: before > at,
     }
 }
 
@@ -340,6 +391,53 @@ pub struct Signer {
     key_der: Vec<u8>,
     cert_der: Vec<u8>,
     template: Option<Template>,
+    /// With a fixed signing time, ECDSA keys on P-256 and P-384 sign with RFC 6979 nonces
+    /// (OpenSSL 3.0 draws them at random), so that the output is byte-identical for every key
+    /// type.
+    deterministic: Option<EcKey>,
+}
+
+/// An ECDSA private key for deterministic (RFC 6979) signatures.
+enum EcKey {
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+}
+
+impl EcKey {
+    fn from_openssl(key: &PKey<Private>) -> Option<EcKey> {
+        let ec = key.ec_key().ok()?;
+        let nid = ec.group().curve_name()?;
+        let scalar = ec.private_key();
+        match nid {
+            Nid::X9_62_PRIME256V1 => {
+                p256::ecdsa::SigningKey::from_slice(&scalar.to_vec_padded(32).ok()?)
+                    .ok()
+                    .map(EcKey::P256)
+            }
+            Nid::SECP384R1 => p384::ecdsa::SigningKey::from_slice(&scalar.to_vec_padded(48).ok()?)
+                .ok()
+                .map(EcKey::P384),
+            _ => None,
+        }
+    }
+
+    /// ECDSA over SHA-256 of `data`, DER-encoded (ecdsa-with-SHA256, as the template says).
+    fn sign(&self, data: &[u8]) -> Result<Vec<u8>> {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        let digest = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), data)
+            .map_err(|e| Error::Other(format!("signing failed: {}", first_reason(&e))))?;
+        let fail = |e: p256::ecdsa::Error| Error::Other(format!("signing failed: {e}"));
+        Ok(match self {
+            EcKey::P256(k) => {
+                let s: p256::ecdsa::Signature = k.sign_prehash(&digest).map_err(fail)?;
+                s.to_der().as_bytes().to_vec()
+            }
+            EcKey::P384(k) => {
+                let s: p384::ecdsa::Signature = k.sign_prehash(&digest).map_err(fail)?;
+                s.to_der().as_bytes().to_vec()
+            }
+        })
+    }
 }
 
 /// The parts of a SignedData that are the same for every profile a signer signs.
@@ -449,7 +547,11 @@ impl Signer {
             .private_key_to_der()
             .map_err(|e| Error::Other(first_reason(&e)))?;
         let template = Template::new(&identity, &cert_der);
+        // Only a fixed signing time makes output reproducible; without one OpenSSL's faster
+        // random-nonce ECDSA signs.
+        let deterministic = signing_time.and_then(|_| EcKey::from_openssl(&identity.key));
         Ok(Signer {
+            deterministic,
             identity,
             chain,
             signing_time,
@@ -537,12 +639,17 @@ impl Signer {
         ];
         attrs.sort(); // DER: a SET OF is ordered by its elements' encodings
         let attrs = attrs.concat();
-        let key = self.thread_key();
-        let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key)
-            .map_err(fail)?;
-        let signature = signer
-            .sign_oneshot_to_vec(&tlv(0x31, &attrs))
-            .map_err(fail)?;
+        let to_sign = tlv(0x31, &attrs);
+        let signature = match &self.deterministic {
+            Some(k) => k.sign(&to_sign)?,
+            None => {
+                let key = self.thread_key();
+                let mut signer =
+                    openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key)
+                        .map_err(fail)?;
+                signer.sign_oneshot_to_vec(&to_sign).map_err(fail)?
+            }
+        };
         let signer_info = tlv(
             0x30,
             &[

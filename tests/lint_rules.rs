@@ -543,7 +543,7 @@ fn every_rule_has_a_fixture() {
     // Found on live servers: tests/probe.rs has their fixtures.
     covered.extend([
         "PG701", "PG702", "PG703", "PG704", "PG705", "PG706", "PG707", "PG708", "PG709", "PG710",
-        "PG711", "PG712", "PG713",
+        "PG711", "PG712", "PG713", "PG714", "PG715", "PG716", "PG717", "PG718",
     ]);
     for r in rules::ALL {
         assert!(covered.contains(r.id), "{} has no fixture", r.id);

@@ -5,7 +5,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{issue_tls, Pki};
+use common::{issue, issue_tls, issue_tls_with, Pki, TlsOpts};
 use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVersion};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -28,6 +28,16 @@ enum Kind {
     PlainOnTlsPort,
     /// TLS, then an HTTP-like answer instead of a mail greeting.
     TlsGarbage,
+    /// SMTP whose greeting never ends (220- lines forever).
+    SmtpEndlessGreeting,
+    /// IMAP over TLS that answers CAPABILITY with `* CAPABILITY` lines forever.
+    ImapEndlessCapability,
+    /// IMAP over TLS whose greeting is a line that never ends.
+    ImapEndlessLine,
+    /// IMAP over TLS that sends its greeting one byte every 200 ms, forever.
+    ImapDrip,
+    /// Accepts the connection and says nothing.
+    Silent,
 }
 
 struct Fake {
@@ -95,6 +105,9 @@ impl Fake {
     }
 }
 
+/// Bytes the flooding servers managed to send before the client hung up.
+static SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn serve(kind: Kind, mut tcp: TcpStream, tls: Option<Arc<SslAcceptor>>) {
     match kind {
         Kind::ImapTls => {
@@ -114,6 +127,58 @@ fn serve(kind: Kind, mut tcp: TcpStream, tls: Option<Arc<SslAcceptor>>) {
                 return;
             };
             let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+        }
+        Kind::SmtpEndlessGreeting => {
+            let _ = tcp.set_write_timeout(Some(std::time::Duration::from_secs(30)));
+            let line = format!("220-{}\r\n", "x".repeat(200));
+            for _ in 0..10_000_000u64 {
+                if tcp.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+                SENT.fetch_add(line.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        Kind::ImapEndlessCapability | Kind::ImapEndlessLine | Kind::ImapDrip => {
+            let Ok(mut s) = tls.unwrap().accept(tcp) else {
+                return;
+            };
+            let _ = s
+                .get_ref()
+                .set_write_timeout(Some(std::time::Duration::from_secs(30)));
+            if kind == Kind::ImapEndlessLine {
+                let chunk = "y".repeat(4096);
+                let _ = s.write_all(b"* OK ");
+                for _ in 0..10_000_000u64 {
+                    if s.write_all(chunk.as_bytes()).is_err() {
+                        return;
+                    }
+                    SENT.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+                return;
+            }
+            if kind == Kind::ImapDrip {
+                for _ in 0..10_000u64 {
+                    if s.write_all(b"*").and_then(|_| s.flush()).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                return;
+            }
+            let _ = s.write_all(b"* OK ready\r\n");
+            let mut buf = [0u8; 256];
+            let _ = s.read(&mut buf);
+            let line = "* CAPABILITY IMAP4rev1 X-A X-B X-C X-D X-E X-F\r\n";
+            for _ in 0..10_000_000u64 {
+                if s.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+                SENT.fetch_add(line.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        Kind::Silent => {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            drop(tcp);
         }
         Kind::SmtpStarttls {
             starttls,
@@ -278,7 +343,20 @@ fn certificate_problems_are_named_with_the_phones_message() {
         ),
         (
             "missing intermediate",
-            issue_tls(&pki, "leafonly", "127.0.0.1", Some(&pki.inter), &[], -1, 90),
+            // A leaf that says where its issuer is (as public CAs' leaves do), sent alone.
+            issue_tls_with(
+                &pki,
+                "leafonly",
+                "127.0.0.1",
+                Some(&pki.inter),
+                &[],
+                -1,
+                90,
+                TlsOpts {
+                    aia: true,
+                    ..TlsOpts::default()
+                },
+            ),
             "PG707",
         ),
         (
@@ -511,4 +589,346 @@ fn servers_from_a_profile_are_probed_in_parallel() {
         ],
     );
     assert_eq!(code, 0, "{r:#?}");
+}
+
+/// An acceptor that serves certificates OpenSSL's defaults would refuse (1024-bit keys, SHA-1).
+fn weak_acceptor(cert: &Path, key: &Path) -> Arc<SslAcceptor> {
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
+    b.set_cipher_list("DEFAULT:@SECLEVEL=0").unwrap();
+    b.set_certificate_chain_file(cert).unwrap();
+    b.set_private_key_file(key, SslFiletype::PEM).unwrap();
+    Arc::new(b.build())
+}
+
+#[test]
+fn certificates_are_judged_by_apples_rules() {
+    let pki = Pki::new();
+    let host = "imap.example.jp";
+    let resolve = format!("{host}=127.0.0.1");
+    let cases: Vec<(&str, i64, i64, TlsOpts, &str)> = vec![
+        (
+            "name only in the CN",
+            -1,
+            90,
+            TlsOpts {
+                san: false,
+                ..TlsOpts::default()
+            },
+            "PG714",
+        ),
+        (
+            "no extendedKeyUsage",
+            -1,
+            90,
+            TlsOpts {
+                server_auth: None,
+                ..TlsOpts::default()
+            },
+            "PG715",
+        ),
+        (
+            "clientAuth only",
+            -1,
+            90,
+            TlsOpts {
+                server_auth: Some(false),
+                ..TlsOpts::default()
+            },
+            "PG715",
+        ),
+        ("valid for 900 days", -1, 899, TlsOpts::default(), "PG716"),
+        (
+            "1024-bit RSA",
+            -1,
+            90,
+            TlsOpts {
+                rsa_bits: 1024,
+                ..TlsOpts::default()
+            },
+            "PG717",
+        ),
+        (
+            "SHA-1 signature",
+            -1,
+            90,
+            TlsOpts {
+                sha1: true,
+                ..TlsOpts::default()
+            },
+            "PG718",
+        ),
+        // One that obeys every rule: 825 days exactly is still accepted.
+        ("obeys every rule", -1, 824, TlsOpts::default(), ""),
+    ];
+    for (what, from, to, opts, rule) in cases {
+        let (cert, key) = issue_tls_with(
+            &pki,
+            "ios",
+            host,
+            Some(&pki.inter),
+            &[&pki.inter],
+            from,
+            to,
+            opts,
+        );
+        let f = Fake::start(Kind::ImapTls, Some(weak_acceptor(&cert, &key)));
+        let args = vec![
+            "--resolve".to_string(),
+            resolve.clone(),
+            "--imap".into(),
+            format!("imaps://{host}:{}", f.port),
+        ];
+        let (code, r) = probe(&pki, &args);
+        let found = rules(&r[0]);
+        if rule.is_empty() {
+            assert!(found.is_empty(), "{what}: {:#}", r[0]);
+            assert_eq!(code, 0, "{what}");
+            continue;
+        }
+        // The broken rule, and nothing else: the chain itself is fine.
+        assert_eq!(
+            found,
+            BTreeSet::from([rule.to_string()]),
+            "{what}: {:#}",
+            r[0]
+        );
+        assert_eq!(code, 1, "{what}");
+        let f0 = &r[0]["findings"][0];
+        assert_eq!(f0["severity"], "error", "{what}");
+        assert!(!f0["help"].as_str().unwrap().is_empty(), "{what}");
+        bin()
+            .args(["probe", "--lang", "ja", "--timeout", "5", "--ca"])
+            .arg(pki.path("ca.pem"))
+            .args(&args)
+            .assert()
+            .code(1)
+            .stdout(
+                predicate::str::contains("サーバの識別情報を検証できません")
+                    .and(predicate::str::contains(rule)),
+            );
+    }
+}
+
+#[test]
+fn an_untrusted_root_is_never_called_a_missing_intermediate() {
+    let pki = Pki::new();
+    // A leaf issued straight by a root, sent alone; the phone does not know the root.
+    let leaf = issue_tls(&pki, "rootleaf", "127.0.0.1", Some(&pki.ca), &[], -1, 90);
+    // A leaf and its intermediate, sent together; the root is not trusted.
+    let pair = issue_tls(
+        &pki,
+        "pair",
+        "127.0.0.1",
+        Some(&pki.inter),
+        &[&pki.inter],
+        -1,
+        90,
+    );
+    for (what, (cert, key), expect) in [
+        ("leaf from a root", leaf, "profilegen Test Root"),
+        ("leaf and intermediate", pair, "profilegen Test Root"),
+    ] {
+        let f = Fake::start(Kind::ImapTls, Some(acceptor(&cert, &key, None)));
+        let out = bin()
+            .args(["probe", "--format", "json", "--timeout", "5", "--ca"])
+            .arg(pki.path("unrelated.pem"))
+            .args(imaps(f.port))
+            .output()
+            .unwrap();
+        let r: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let found = rules(&r[0]);
+        assert!(found.contains("PG706"), "{what}: {:#}", r[0]);
+        assert!(!found.contains("PG707"), "{what}: {:#}", r[0]);
+        let help = r[0]["findings"][0]["help"].as_str().unwrap();
+        assert!(help.contains(expect), "{what}: {help}");
+        assert!(help.contains("root"), "{what}: {help}");
+        assert_ne!(r[0]["certificate"]["chain_problem"], "missing-intermediate");
+    }
+}
+
+#[test]
+fn localhost_single_label_names_and_resolve_entries_are_probed() {
+    let pki = Pki::new();
+    let (cert, key) = issue_tls(
+        &pki,
+        "localhost",
+        "localhost",
+        Some(&pki.inter),
+        &[&pki.inter],
+        -1,
+        90,
+    );
+    let f = Fake::start(Kind::ImapTls, Some(acceptor(&cert, &key, None)));
+    // `localhost` goes to the system resolver (it may answer ::1 first; nothing listens there,
+    // and the next address is tried).
+    let (code, r) = probe(&pki, &["--imap".into(), format!("localhost:{}", f.port)]);
+    assert_eq!(code, 0, "{:#}", r[0]);
+    assert!(rules(&r[0]).is_empty(), "{:#}", r[0]);
+    // A single-label intranet name, answered by --resolve: probed, and its certificate is for
+    // another name.
+    let (_, r) = probe(
+        &pki,
+        &[
+            "--resolve".into(),
+            "mailhost=127.0.0.1".into(),
+            "--imap".into(),
+            format!("mailhost:{}", f.port),
+        ],
+    );
+    assert_eq!(
+        rules(&r[0]),
+        BTreeSet::from(["PG705".to_string()]),
+        "{:#}",
+        r[0]
+    );
+    assert!(r[0]["findings"][0]["help"]
+        .as_str()
+        .unwrap()
+        .contains("localhost"));
+}
+
+#[test]
+fn flooding_and_silent_servers_end_within_the_deadline() {
+    let pki = Pki::new();
+    let (cert, key) = issue_tls(
+        &pki,
+        "flood",
+        "127.0.0.1",
+        Some(&pki.inter),
+        &[&pki.inter],
+        -1,
+        90,
+    );
+    let acc = acceptor(&cert, &key, None);
+    for (what, kind, spec, expect) in [
+        (
+            "endless 220- greeting",
+            Kind::SmtpEndlessGreeting,
+            "--smtp",
+            "more than 1000 lines",
+        ),
+        (
+            "endless CAPABILITY",
+            Kind::ImapEndlessCapability,
+            "--imap",
+            "more than 1000",
+        ),
+        (
+            "a line without an end",
+            Kind::ImapEndlessLine,
+            "--imap",
+            "longer than 8 KiB",
+        ),
+        (
+            "one byte at a time",
+            Kind::ImapDrip,
+            "--imap",
+            "past the deadline",
+        ),
+        ("silence", Kind::Silent, "--smtp", "timed out"),
+    ] {
+        SENT.store(0, std::sync::atomic::Ordering::Relaxed);
+        let f = Fake::start(kind, Some(acc.clone()));
+        let target = match spec {
+            "--smtp" => format!("smtp://127.0.0.1:{}", f.port),
+            _ => format!("imaps://127.0.0.1:{}", f.port),
+        };
+        let started = std::time::Instant::now();
+        let out = bin()
+            .args([
+                "probe",
+                "--format",
+                "json",
+                "--timeout",
+                "2",
+                "--deadline",
+                "4",
+                "--ca",
+            ])
+            .arg(pki.path("ca.pem"))
+            .args([spec, &target])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        // Generous: the bound under test is the 4 s deadline, not the machine's speed.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{what}: took {:?}",
+            started.elapsed()
+        );
+        let r: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{what}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        let f0 = &r[0]["findings"][0];
+        assert_eq!(f0["rule"], "PG713", "{what}: {:#}", r[0]);
+        let msg = f0["message"].as_str().unwrap();
+        assert!(msg.contains(expect), "{what}: {msg}");
+        assert!(!msg.contains("os error"), "{what}: {msg}");
+        // What the server got to send before the client hung up is bounded (the caps are
+        // 1 000 lines of at most 8 KiB; socket buffers add a few MB).
+        let sent = SENT.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(sent < 32 << 20, "{what}: {sent} bytes");
+    }
+}
+
+#[test]
+fn text_reports_keep_findings_with_their_server_and_count_words_right() {
+    let pki = Pki::new();
+    let (cert, key) = issue_tls(
+        &pki,
+        "expired2",
+        "127.0.0.1",
+        Some(&pki.inter),
+        &[&pki.inter],
+        -30,
+        -1,
+    );
+    let bad = Fake::start(Kind::ImapTls, Some(acceptor(&cert, &key, None)));
+    let (cert, key) = issue_tls(
+        &pki,
+        "fine",
+        "127.0.0.1",
+        Some(&pki.inter),
+        &[&pki.inter],
+        -1,
+        90,
+    );
+    let good = Fake::start(Kind::ImapTls, Some(acceptor(&cert, &key, None)));
+    let out = bin()
+        .args(["probe", "--timeout", "5", "--ca"])
+        .arg(pki.path("ca.pem"))
+        .args(["--imap", &format!("imaps://127.0.0.1:{}", bad.port)])
+        .args(["--imap", &format!("imaps://127.0.0.1:{}", good.port)])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The expired server's finding comes inside its block, before the next server's.
+    let finding = text.find("PG704").expect(&text);
+    let second = text
+        .find(&format!("127.0.0.1:{} (implicit TLS)", good.port))
+        .expect(&text);
+    assert!(finding < second, "{text}");
+    // Whole days, never rounded up; plural agreement.
+    assert!(text.contains("expired 1 day ago"), "{text}");
+    assert!(
+        !text.contains("days left)") || !text.contains("-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 servers probed: 1 error, 0 warnings"),
+        "{text}"
+    );
+    assert!(text.contains("(2 certificates sent)"), "{text}");
+}
+
+#[test]
+fn a_name_that_cannot_be_looked_up_is_not_sent_to_the_resolver() {
+    let pki = Pki::new();
+    let (_, r) = probe(&pki, &["--imap".into(), "imap..softbank.jp:993".into()]);
+    assert!(rules(&r[0]).contains("PG701"), "{:#}", r[0]);
+    assert!(r[0]["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("empty label"));
+    let _ = issue; // (the PKI helpers are shared with other tests)
 }

@@ -332,7 +332,11 @@ fn chain_problems_are_reported() {
         .arg(pki.path("signer.key"))
         .assert()
         .success()
-        .stderr(predicate::str::contains("no chain given"));
+        .stderr(
+            predicate::str::contains("not in the file")
+                .and(predicate::str::contains("--sign-chain"))
+                .and(predicate::str::contains("intermediate certificates of").not()),
+        );
     bin()
         .arg("inspect")
         .arg(&leaf_only)
@@ -428,10 +432,17 @@ fn weak_identities_are_warned_about() {
 fn signing_is_reproducible_with_source_date_epoch() {
     let pki = Pki::new();
     let plain = unsigned(pki.dir.path());
+    // An hour ago: inside the test signer's validity (it starts a day ago).
+    let epoch = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 3600)
+        .to_string();
     let run = |name: &str| {
         let p = pki.path(name);
         bin()
-            .env("SOURCE_DATE_EPOCH", "1760000000")
+            .env("SOURCE_DATE_EPOCH", &epoch)
             .arg("sign")
             .arg(&plain)
             .arg("-o")
@@ -445,11 +456,213 @@ fn signing_is_reproducible_with_source_date_epoch() {
         read(&p)
     };
     assert_eq!(run("a"), run("b"));
+    let t = openssl::asn1::Asn1Time::from_unix(epoch.parse().unwrap()).unwrap();
+    let _ = t;
+    bin().arg("inspect").arg(pki.path("a")).assert().stdout(
+        predicate::str::contains("signed at:").and(predicate::str::contains(
+            "at signing:  valid at the signing time",
+        )),
+    );
+}
+
+/// An ECDSA signer on `curve`, issued by the test intermediate; writes NAME.pem and NAME.key.
+fn ec_signer(pki: &Pki, name: &str, curve: openssl::nid::Nid) {
+    use openssl::ec::{EcGroup, EcKey};
+    let key = openssl::pkey::PKey::from_ec_key(
+        EcKey::generate(&EcGroup::from_curve_name(curve).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let mut n = openssl::x509::X509NameBuilder::new().unwrap();
+    n.append_entry_by_text("CN", &format!("EC Signer {name}"))
+        .unwrap();
+    let n = n.build();
+    let mut b = openssl::x509::X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    b.set_serial_number(
+        &openssl::asn1::Asn1Integer::from_bn(
+            &openssl::bn::BigNum::from_u32(7000 + curve.as_raw() as u32).unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    b.set_subject_name(&n).unwrap();
+    b.set_issuer_name(pki.inter.cert.subject_name()).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap())
+        .unwrap();
+    b.sign(&pki.inter.key, openssl::hash::MessageDigest::sha256())
+        .unwrap();
+    std::fs::write(
+        pki.path(&format!("{name}.pem")),
+        b.build().to_pem().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        pki.path(&format!("{name}.key")),
+        key.private_key_to_pem_pkcs8().unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn ecdsa_signing_is_reproducible_too_and_openssl_verifies_it() {
+    let pki = Pki::new();
+    let plain = unsigned(pki.dir.path());
+    let epoch = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 60)
+        .to_string();
+    for (name, curve) in [
+        ("p256", openssl::nid::Nid::X9_62_PRIME256V1),
+        ("p384", openssl::nid::Nid::SECP384R1),
+    ] {
+        ec_signer(&pki, name, curve);
+        let run = |out: &str| {
+            let p = pki.path(out);
+            bin()
+                .env("SOURCE_DATE_EPOCH", &epoch)
+                .arg("sign")
+                .arg(&plain)
+                .arg("-o")
+                .arg(&p)
+                .arg("--sign-cert")
+                .arg(pki.path(&format!("{name}.pem")))
+                .arg("--sign-key")
+                .arg(pki.path(&format!("{name}.key")))
+                .arg("--sign-chain")
+                .arg(pki.path("chain.pem"))
+                .assert()
+                .success();
+            p
+        };
+        let (a, b) = (run(&format!("{name}-a")), run(&format!("{name}-b")));
+        assert_eq!(read(&a), read(&b), "{name}: two runs differ");
+        assert_eq!(
+            openssl_verify(&a, &pki.path("ca.pem")),
+            read(&plain),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_signing_time_outside_the_signers_validity_is_refused() {
+    let pki = Pki::new();
+    let plain = unsigned(pki.dir.path());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // The signer is valid from a day ago for 200 days.
+    for (what, epoch, says) in [
+        ("before notBefore", now - 5 * 86_400, "becomes valid on"),
+        ("after notAfter", now + 400 * 86_400, "expired on"),
+    ] {
+        let out = pki.path("t.mobileconfig");
+        bin()
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            .arg("sign")
+            .arg(&plain)
+            .arg("-o")
+            .arg(&out)
+            .arg("--sign-cert")
+            .arg(pki.path("signer.pem"))
+            .arg("--sign-key")
+            .arg(pki.path("signer.key"))
+            .assert()
+            .code(1)
+            .stderr(
+                predicate::str::contains(says)
+                    .and(predicate::str::contains("signing time"))
+                    .and(predicate::str::contains("SOURCE_DATE_EPOCH")),
+            );
+        assert!(!out.exists(), "{what}");
+    }
+}
+
+#[test]
+fn an_untrusted_root_is_named_as_such_by_sign_and_inspect() {
+    let pki = Pki::new();
+    let plain = unsigned(pki.dir.path());
+    // A profile carrying its signer and the intermediate, checked without the private root.
+    let out = pki.path("pair.mobileconfig");
+    bin()
+        .arg("sign")
+        .arg(&plain)
+        .arg("-o")
+        .arg(&out)
+        .arg("--sign-cert")
+        .arg(pki.path("signer.pem"))
+        .arg("--sign-key")
+        .arg(pki.path("signer.key"))
+        .arg("--sign-chain")
+        .arg(pki.path("chain.pem"))
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("profilegen Test Root")
+                .and(predicate::str::contains("a root the phone does not trust"))
+                .and(predicate::str::contains("intermediate").not()),
+        );
+    let o = bin()
+        .args(["inspect", "--format", "json", "--ca"])
+        .arg(pki.path("unrelated.pem"))
+        .arg(&out)
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["signature"]["chain_incomplete"], false, "{j:#}");
+    assert_eq!(j["signature"]["chain_problem"], "untrusted-root", "{j:#}");
     bin()
         .arg("inspect")
-        .arg(pki.path("a"))
+        .arg(&out)
+        .arg("--ca")
+        .arg(pki.path("unrelated.pem"))
         .assert()
-        .stdout(predicate::str::contains("2025-10-09 08:53:20 UTC"));
+        .code(1)
+        .stdout(
+            predicate::str::contains("a root the phone does not trust")
+                .and(predicate::str::contains("missing from the file").not()),
+        );
+    // lint's PG305 gives the same fix.
+    bin()
+        .args(["lint", "--ca"])
+        .arg(pki.path("unrelated.pem"))
+        .arg(&out)
+        .assert()
+        .stdout(
+            predicate::str::contains("PG305")
+                .and(predicate::str::contains("a root the phone does not trust")),
+        );
+    // A signer issued straight by the root, with the root as its chain.
+    let root_leaf = common::issue("Root-issued Signer", Some(&pki.ca), false, -1, 30, true);
+    std::fs::write(pki.path("rl.pem"), root_leaf.cert.to_pem().unwrap()).unwrap();
+    std::fs::write(
+        pki.path("rl.key"),
+        root_leaf.key.private_key_to_pem_pkcs8().unwrap(),
+    )
+    .unwrap();
+    bin()
+        .arg("sign")
+        .arg(&plain)
+        .arg("-o")
+        .arg(pki.path("rl.mobileconfig"))
+        .arg("--sign-cert")
+        .arg(pki.path("rl.pem"))
+        .arg("--sign-key")
+        .arg(pki.path("rl.key"))
+        .arg("--sign-chain")
+        .arg(pki.path("ca.pem"))
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("chain ends at CN=profilegen Test Root")
+                .and(predicate::str::contains("intermediate").not()),
+        );
 }
 
 #[test]

@@ -160,23 +160,42 @@ fn describe(out: &mut String, shown: &str, opened: &Opened) {
         let state = if c.not_yet_valid {
             "NOT YET VALID".to_string()
         } else if c.expired() {
-            format!("EXPIRED {} days ago", -c.days_left)
+            c.time_left().replacen("expired", "EXPIRED", 1)
         } else {
-            format!("{} days left", c.days_left)
+            c.time_left()
         };
         let _ = writeln!(
             out,
-            "valid:       {} — {} ({state})",
+            "valid:       {} — {} (now: {state})",
             c.not_before, c.not_after
         );
+        match s.signer_valid_at_signing_time {
+            Some(true) => {
+                let _ = writeln!(
+                    out,
+                    "at signing:  valid at the signing time — the phone checks the signer at the signing time, not today"
+                );
+            }
+            Some(false) => {
+                let _ = writeln!(
+                    out,
+                    "at signing:  NOT valid at the signing time — the phone checks the signer at the signing time, so it shows \"Not Verified\""
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "at signing:  no signing time in the signature — the phone checks the signer against today's date"
+                );
+            }
+        }
     }
     match (&s.chain_valid, &s.chain_error) {
         (true, _) => {
             let _ = writeln!(
                 out,
-                "chain:       trusted ({} certificate{} in the file)",
-                s.certificates,
-                if s.certificates == 1 { "" } else { "s" }
+                "chain:       trusted ({} in the file)",
+                crate::certs::plural(s.certificates, "certificate", "certificates")
             );
         }
         (false, e) => {
@@ -184,11 +203,10 @@ fn describe(out: &mut String, shown: &str, opened: &Opened) {
                 out,
                 "chain:       NOT TRUSTED ({}){}",
                 e.as_deref().unwrap_or("unknown"),
-                if s.chain_incomplete {
-                    " — an intermediate certificate is missing from the file"
-                } else {
-                    ""
-                }
+                s.chain_fix
+                    .as_deref()
+                    .map(|f| format!(" — {f}"))
+                    .unwrap_or_default()
             );
         }
     }

@@ -71,11 +71,9 @@ pub fn load_signer(args: &SignArgs, ctx: &Ctx) -> Result<Option<Signer>> {
         Passphrase::Prompt
     };
     let identity = Identity::load(&source, &passphrase)?;
-    for w in identity.check(args.allow_expired)? {
+    let signing_time = Signer::signing_time_from_env()?;
+    for w in identity.check(args.allow_expired, signing_time)? {
         ctx.warn(&w);
     }
-    Ok(Some(Signer::new(
-        identity,
-        Signer::signing_time_from_env()?,
-    )?))
+    Ok(Some(Signer::new(identity, signing_time)?))
 }

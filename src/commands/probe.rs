@@ -72,15 +72,35 @@ pub fn run(args: ProbeArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     if let Some(file) = &args.file {
         targets.extend(targets_in_profile(file)?);
     }
+    // The same server named twice (a preset's "also" port, a profile's two accounts) is probed
+    // once.
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|t| seen.insert((t.protocol, t.host.to_ascii_lowercase(), t.port, t.mode)));
+    if targets.len() > probe::MAX_TARGETS {
+        return Err(Error::input(
+            "probe",
+            format!(
+                "{} servers to probe; at most {} in one run: split the profile or probe the servers by name",
+                targets.len(),
+                probe::MAX_TARGETS
+            ),
+        ));
+    }
     if targets.is_empty() {
         return Err(Error::input(
             "probe",
             "nothing to probe: give a profile, --carrier ID, or --imap/--pop/--smtp HOST:PORT",
         ));
     }
+    let timeout = Duration::from_secs(args.timeout.max(1));
     let settings = Settings {
         trust: &trust,
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout,
+        deadline: args
+            .deadline
+            .map(|d| Duration::from_secs(d.max(1)))
+            .unwrap_or(timeout * 3),
+        resolve: &args.resolve,
     };
     let reports = probe::probe_all(&targets, &settings);
     let failing = reports
@@ -158,15 +178,12 @@ fn targets_in_profile(file: &std::path::Path) -> Result<Vec<Target>> {
                 .and_then(|p| u16::try_from(p).ok())
                 .filter(|p| *p != 0)
                 .unwrap_or(default);
-            let t = Target {
+            out.push(Target {
                 protocol: proto,
                 host: host.trim().to_string(),
                 port,
                 mode: Target::mode_for_port(port),
-            };
-            if !out.contains(&t) {
-                out.push(t);
-            }
+            });
         }
     }
     if out.is_empty() {
@@ -176,6 +193,7 @@ fn targets_in_profile(file: &std::path::Path) -> Result<Vec<Target>> {
 }
 
 fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
+    use crate::certs::plural;
     let mut out = String::new();
     for r in reports {
         let _ = writeln!(out, "{}", r.target.describe());
@@ -192,19 +210,18 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
             let _ = writeln!(out, "  certificate:  {} (issuer {})", c.subject, c.issuer);
             let _ = writeln!(
                 out,
-                "  valid:        {} — {} ({} days left)",
-                c.not_before, c.not_after, c.days_left
+                "  valid:        {} — {} ({})",
+                c.not_before, c.not_after, c.time_left
             );
             let _ = writeln!(
                 out,
-                "  chain:        {} ({} certificate{} sent)",
+                "  chain:        {} ({} sent)",
                 if c.verified {
                     "verified".to_string()
                 } else {
                     format!("NOT verified: {}", c.verify_error.as_deref().unwrap_or("?"))
                 },
-                c.chain_length,
-                if c.chain_length == 1 { "" } else { "s" }
+                plural(c.chain_length, "certificate", "certificates")
             );
         }
         if !r.auth_mechanisms.is_empty() {
@@ -212,24 +229,29 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
         }
         if r.findings.is_empty() {
             let _ = writeln!(out, "  ok: the phone can connect with TLS");
+        } else {
+            // This server's findings, in lint's format, inside its block.
+            let file = FileReport {
+                file: format!("{} {}", r.target.protocol.label(), r.target.host),
+                findings: r.findings.clone(),
+            };
+            let block = report::text(std::slice::from_ref(&file), false, ctx.lang);
+            let mut lines: Vec<&str> = block.lines().collect();
+            lines.pop(); // lint's summary line
+            while lines.last().is_some_and(|l| l.trim().is_empty()) {
+                lines.pop();
+            }
+            for l in lines {
+                let _ = writeln!(out, "  {l}");
+            }
         }
         out.push('\n');
     }
-    let files: Vec<FileReport> = reports
-        .iter()
-        .filter(|r| !r.findings.is_empty())
-        .map(|r| FileReport {
-            file: format!("{} {}", r.target.protocol.label(), r.target.host),
-            findings: r.findings.clone(),
-        })
-        .collect();
-    let summary = report::text(&files, false, ctx.lang);
-    // The lint summary line counts "files"; say servers.
-    let mut lines: Vec<&str> = summary.lines().collect();
-    lines.pop();
-    for l in lines {
-        out.push_str(l);
-        out.push('\n');
+    if crate::probe::looks_offline(reports) {
+        let _ = writeln!(
+            out,
+            "No host name resolved: this machine looks offline, or its DNS does not answer. Check the network before changing any host name.\n"
+        );
     }
     let n = |s| {
         reports
@@ -240,11 +262,10 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
     };
     let _ = writeln!(
         out,
-        "{} server{} probed: {} errors, {} warnings",
-        reports.len(),
-        if reports.len() == 1 { "" } else { "s" },
-        n(crate::lint::Severity::Error),
-        n(crate::lint::Severity::Warning)
+        "{} probed: {}, {}",
+        plural(reports.len(), "server", "servers"),
+        plural(n(crate::lint::Severity::Error), "error", "errors"),
+        plural(n(crate::lint::Severity::Warning), "warning", "warnings")
     );
     out
 }

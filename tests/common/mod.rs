@@ -43,7 +43,17 @@ fn builder(
     from_days: i64,
     to_days: i64,
 ) -> (X509Builder, PKey<Private>) {
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    builder_bits(subject, issuer, from_days, to_days, 2048)
+}
+
+fn builder_bits(
+    subject: &[(&str, &str)],
+    issuer: Option<&Issued>,
+    from_days: i64,
+    to_days: i64,
+    bits: u32,
+) -> (X509Builder, PKey<Private>) {
+    let key = PKey::from_rsa(Rsa::generate(bits).unwrap()).unwrap();
     let mut name = X509NameBuilder::new().unwrap();
     for (k, v) in subject {
         name.append_entry_by_text(k, v).unwrap();
@@ -173,6 +183,31 @@ impl Pki {
     }
 }
 
+/// How a test TLS server certificate deviates from Apple's rules.
+#[derive(Clone, Copy)]
+pub struct TlsOpts {
+    /// The name in subjectAltName (false: only in the CN).
+    pub san: bool,
+    /// extendedKeyUsage: Some(true) serverAuth, Some(false) clientAuth only, None absent.
+    pub server_auth: Option<bool>,
+    pub rsa_bits: u32,
+    pub sha1: bool,
+    /// authorityInfoAccess caIssuers, as public CAs' leaves carry.
+    pub aia: bool,
+}
+
+impl Default for TlsOpts {
+    fn default() -> TlsOpts {
+        TlsOpts {
+            san: true,
+            server_auth: Some(true),
+            rsa_bits: 2048,
+            sha1: false,
+            aia: false,
+        }
+    }
+}
+
 /// A TLS server certificate for `name` (an IP address or a DNS name) issued by `issuer`, valid
 /// from `from_days` to `to_days` from now. Returns the PEM chain file (leaf, then `chain`) and key.
 pub fn issue_tls(
@@ -184,22 +219,69 @@ pub fn issue_tls(
     from_days: i64,
     to_days: i64,
 ) -> (PathBuf, PathBuf) {
+    issue_tls_with(
+        pki,
+        file,
+        name,
+        issuer,
+        chain,
+        from_days,
+        to_days,
+        TlsOpts::default(),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn issue_tls_with(
+    pki: &Pki,
+    file: &str,
+    name: &str,
+    issuer: Option<&Issued>,
+    chain: &[&Issued],
+    from_days: i64,
+    to_days: i64,
+    opts: TlsOpts,
+) -> (PathBuf, PathBuf) {
     use openssl::x509::extension::{ExtendedKeyUsage, SubjectAlternativeName};
-    let (mut b, key) = builder(&[("CN", name)], issuer, from_days, to_days);
-    let mut san = SubjectAlternativeName::new();
-    if name.parse::<std::net::IpAddr>().is_ok() {
-        san.ip(name);
-    } else {
-        san.dns(name);
+    let (mut b, key) = builder_bits(&[("CN", name)], issuer, from_days, to_days, opts.rsa_bits);
+    if opts.san {
+        let mut san = SubjectAlternativeName::new();
+        if name.parse::<std::net::IpAddr>().is_ok() {
+            san.ip(name);
+        } else {
+            san.dns(name);
+        }
+        let ext = san
+            .build(&b.x509v3_context(issuer.map(|i| i.cert.as_ref()), None))
+            .unwrap();
+        b.append_extension(ext).unwrap();
     }
-    let ext = san
-        .build(&b.x509v3_context(issuer.map(|i| i.cert.as_ref()), None))
+    match opts.server_auth {
+        Some(true) => b
+            .append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
+            .unwrap(),
+        Some(false) => b
+            .append_extension(ExtendedKeyUsage::new().client_auth().build().unwrap())
+            .unwrap(),
+        None => {}
+    }
+    if opts.aia {
+        #[allow(deprecated)]
+        let ext = openssl::x509::X509Extension::new_nid(
+            None,
+            Some(&b.x509v3_context(issuer.map(|i| i.cert.as_ref()), None)),
+            openssl::nid::Nid::INFO_ACCESS,
+            "caIssuers;URI:http://ca.invalid/intermediate.der",
+        )
         .unwrap();
-    b.append_extension(ext).unwrap();
-    b.append_extension(ExtendedKeyUsage::new().server_auth().build().unwrap())
-        .unwrap();
-    b.sign(issuer.map_or(&key, |i| &i.key), MessageDigest::sha256())
-        .unwrap();
+        b.append_extension(ext).unwrap();
+    }
+    let md = if opts.sha1 {
+        MessageDigest::sha1()
+    } else {
+        MessageDigest::sha256()
+    };
+    b.sign(issuer.map_or(&key, |i| &i.key), md).unwrap();
     let cert = b.build();
     let mut pem = cert.to_pem().unwrap();
     for c in chain {

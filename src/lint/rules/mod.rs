@@ -68,6 +68,11 @@ pub static ALL: &[&Rule] = &[
     &probe::NO_AUTH,
     &probe::CERT_EXPIRES_SOON,
     &probe::PROTOCOL,
+    &probe::CERT_CN_ONLY,
+    &probe::CERT_NO_SERVER_AUTH,
+    &probe::CERT_TOO_LONG,
+    &probe::CERT_WEAK_KEY,
+    &probe::CERT_WEAK_SIGNATURE,
 ];
 
 #[cfg(test)]

@@ -176,3 +176,68 @@ pub static PROTOCOL: Rule = Rule {
     fix: "Check which port serves which protocol.",
     check: NOTHING,
 };
+
+pub static CERT_CN_ONLY: Rule = Rule {
+    id: "PG714",
+    name: "server-cert-name-only-in-cn",
+    severity: Severity::Error,
+    summary: "The server's certificate names its host only in the subject's CN, not in subjectAltName",
+    why: "iOS 13 and later match the host name against subjectAltName only and ignore the CN (Apple's requirements for trusted certificates, support.apple.com/103769). Desktop clients that still read the CN hide the mistake.",
+    phone_ja: "サーバの識別情報を検証できません",
+    phone_en: "Cannot Verify Server Identity",
+    example: "openssl req -x509 -subj /CN=mail.example.jp without -addext subjectAltName",
+    fix: "Server side: reissue the certificate with the host name in subjectAltName (DNS:mail.example.jp).",
+    check: NOTHING,
+};
+
+pub static CERT_NO_SERVER_AUTH: Rule = Rule {
+    id: "PG715",
+    name: "server-cert-no-server-auth",
+    severity: Severity::Error,
+    summary: "The server's certificate lacks the serverAuth extended key usage",
+    why: "iOS 13 and later require an extendedKeyUsage extension with id-kp-serverAuth in TLS server certificates issued after 2019-07-01.",
+    phone_ja: "サーバの識別情報を検証できません",
+    phone_en: "Cannot Verify Server Identity",
+    example: "a certificate issued with extendedKeyUsage = clientAuth, or without the extension",
+    fix: "Server side: reissue the certificate with extendedKeyUsage = serverAuth.",
+    check: NOTHING,
+};
+
+pub static CERT_TOO_LONG: Rule = Rule {
+    id: "PG716",
+    name: "server-cert-validity-too-long",
+    severity: Severity::Error,
+    summary: "The server's certificate is valid for longer than iOS accepts (825 days; 398 for public CAs)",
+    why: "iOS 13 and later refuse TLS server certificates issued after 2019-07-01 that are valid for more than 825 days; for certificates from public CAs issued after 2020-09-01 the limit is 398 days.",
+    phone_ja: "サーバの識別情報を検証できません",
+    phone_en: "Cannot Verify Server Identity",
+    example: "a home server's certificate made with openssl -days 3650",
+    fix: "Server side: reissue the certificate valid for at most 825 days (398 from a public CA).",
+    check: NOTHING,
+};
+
+pub static CERT_WEAK_KEY: Rule = Rule {
+    id: "PG717",
+    name: "server-cert-weak-key",
+    severity: Severity::Error,
+    summary: "The server's certificate or an issuing CA has an RSA key under 2048 bits",
+    why: "iOS 13 and later do not trust TLS certificates with RSA keys smaller than 2048 bits.",
+    phone_ja: "サーバの識別情報を検証できません",
+    phone_en: "Cannot Verify Server Identity",
+    example: "a 1024-bit RSA certificate on an old appliance",
+    fix: "Server side: reissue the certificate with an RSA key of 2048 bits or more (or ECDSA P-256).",
+    check: NOTHING,
+};
+
+pub static CERT_WEAK_SIGNATURE: Rule = Rule {
+    id: "PG718",
+    name: "server-cert-sha1",
+    severity: Severity::Error,
+    summary: "The server's certificate or an issuing CA is signed with SHA-1 (or MD5)",
+    why: "iOS 13 and later do not trust TLS certificates signed with SHA-1.",
+    phone_ja: "サーバの識別情報を検証できません",
+    phone_en: "Cannot Verify Server Identity",
+    example: "a certificate made with openssl x509 -sha1",
+    fix: "Server side: reissue the certificate signed with SHA-256.",
+    check: NOTHING,
+};

@@ -55,7 +55,7 @@ pub static SIGNER_VALIDITY: Rule = Rule {
     check: |ctx, sink| {
         let Some(c) = ctx.opened.signature.as_ref().and_then(|s| s.signer.as_ref()) else { return };
         if c.expired() {
-            sink.emit("", format!("the signing certificate {} expired on {} ({} days ago)", c.subject, c.not_after, -c.days_left), Some("re-sign with a valid certificate".into()));
+            sink.emit("", format!("the signing certificate {} expired on {} ({})", c.subject, c.not_after, c.time_left()), Some("re-sign with a valid certificate".into()));
         } else if c.not_yet_valid {
             sink.emit("", format!("the signing certificate {} is not valid before {}", c.subject, c.not_before), Some("check the signing machine's clock, or wait".into()));
         }
@@ -94,7 +94,7 @@ pub static CHAIN: Rule = Rule {
     id: "PG305",
     name: "chain-untrusted",
     severity: Severity::Warning,
-    summary: "The signer's certificate does not chain to a trusted root (often a missing intermediate)",
+    summary: "The signer's certificate does not chain to a trusted root (an untrusted root, or a missing intermediate)",
     why: "The phone builds the chain from the certificates in the file; without the intermediate it cannot, and shows the profile as \"Not Verified\".",
     phone_ja: "未検証",
     phone_en: "Not Verified",
@@ -110,11 +110,10 @@ pub static CHAIN: Rule = Rule {
             return;
         }
         let e = s.chain_error.as_deref().unwrap_or("unknown");
-        let help = if s.chain_incomplete {
-            "include the intermediate certificates when signing (--sign-chain), or pass --ca for a private CA"
-        } else {
-            "sign with a certificate from a CA the phones trust"
-        };
-        sink.emit("", format!("the signer's chain does not verify: {e}"), Some(help.into()));
+        let help = s
+            .chain_fix
+            .clone()
+            .unwrap_or_else(|| "sign with a certificate from a CA the phones trust".into());
+        sink.emit("", format!("the signer's chain does not verify: {e}"), Some(help));
     },
 };
