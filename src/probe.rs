@@ -1078,6 +1078,59 @@ mod tests {
         assert!(Target::parse(Protocol::Imap, "x:0").is_err());
     }
 
+    fn failed(host: &str, why: Option<DnsFailure>) -> ServerReport {
+        ServerReport {
+            target: Target::parse(Protocol::Imap, &format!("{host}:993")).unwrap(),
+            addresses: Vec::new(),
+            dns_failure: why,
+            connected: false,
+            greeting: None,
+            capabilities_before_tls: Vec::new(),
+            capabilities: Vec::new(),
+            auth_mechanisms: Vec::new(),
+            tls_version: None,
+            cipher: None,
+            certificate: None,
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn offline_is_told_apart_from_a_bad_name() {
+        use DnsFailure::*;
+        // One name that does not exist: the name's fault.
+        assert!(!looks_offline(&[failed(
+            "imap.sofbank.jp",
+            Some(NoSuchName)
+        )]));
+        // No resolver answered: the network's.
+        assert!(looks_offline(&[failed("imap.softbank.jp", Some(NoAnswer))]));
+        // Several names, none resolved: the network's.
+        assert!(looks_offline(&[
+            failed("imap.softbank.jp", Some(NoSuchName)),
+            failed("smtp.softbank.jp", Some(NoSuchName)),
+        ]));
+        // One resolved: not offline.
+        assert!(!looks_offline(&[
+            failed("imap.softbank.jp", Some(NoAnswer)),
+            failed("smtp.softbank.jp", None),
+        ]));
+        let e = std::io::Error::other(
+            "failed to lookup address information: Temporary failure in name resolution",
+        );
+        assert_eq!(dns_failure(&e), NoAnswer);
+        let e = std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        );
+        assert_eq!(dns_failure(&e), NoSuchName);
+        assert!(unusable_name("localhost").is_none());
+        assert!(unusable_name("mailhost").is_none());
+        assert!(unusable_name("imap.example.jp.").is_none());
+        assert!(unusable_name("::1").is_none());
+        assert!(unusable_name("imap..example.jp").is_some());
+        assert!(unusable_name("imap.example.jp ").is_some());
+    }
+
     #[test]
     fn auth_parsing() {
         let caps: Vec<String> = ["IMAP4REV1", "AUTH=PLAIN", "AUTH=LOGIN", "LOGINDISABLED"]
