@@ -243,9 +243,13 @@ Exit status: 0 no finding at or above --fail-on, 1 findings, 2 could not run.";
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files, directories (searched for *.mobileconfig) or '-' for stdin
+    /// Files, directories (every profile below them, recognised by content) or '-' for stdin
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// In directories, look only at files with this extension (repeatable), e.g. --extension
+    /// mobileconfig
+    #[arg(long, value_name = "EXT")]
+    pub extension: Vec<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: LintFormat,

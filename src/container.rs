@@ -432,6 +432,11 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
             };
         }
     };
+    if report.digest.is_none() {
+        // BER (indefinite lengths, as `openssl smime -stream` writes) that the DER reader could
+        // not take: ask OpenSSL's parser for the signer's digest algorithm.
+        report.digest = cms_digest_name(&cms);
+    }
     // 1. The signature itself (content digest, signed attributes, signature value).
     let mut out = Vec::new();
     match cms.verify(
@@ -491,6 +496,65 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
         content,
         signature: Some(report),
         error: None,
+    }
+}
+
+mod ffi {
+    use openssl_sys::{CMS_ContentInfo, EVP_PKEY, OPENSSL_STACK, X509, X509_ALGOR};
+    #[allow(non_camel_case_types)]
+    pub enum CMS_SignerInfo {}
+    extern "C" {
+        pub fn CMS_get0_SignerInfos(cms: *mut CMS_ContentInfo) -> *mut OPENSSL_STACK;
+        pub fn CMS_SignerInfo_get0_algs(
+            si: *mut CMS_SignerInfo,
+            pk: *mut *mut EVP_PKEY,
+            signer: *mut *mut X509,
+            pdig: *mut *mut X509_ALGOR,
+            psig: *mut *mut X509_ALGOR,
+        );
+    }
+}
+
+/// The first signer's digest algorithm, as OpenSSL's CMS parser reads it ("SHA-1", "SHA-256").
+fn cms_digest_name(cms: &CmsContentInfo) -> Option<String> {
+    use foreign_types::ForeignTypeRef;
+    // SAFETY: `cms` is a live CMS structure; the stack, signer info and algorithm identifier are
+    // borrowed from it (get0) and not kept beyond this call.
+    unsafe {
+        let infos = ffi::CMS_get0_SignerInfos(cms.as_ptr());
+        if infos.is_null() || openssl_sys::OPENSSL_sk_num(infos) < 1 {
+            return None;
+        }
+        let si = openssl_sys::OPENSSL_sk_value(infos, 0) as *mut ffi::CMS_SignerInfo;
+        if si.is_null() {
+            return None;
+        }
+        let mut dig: *mut openssl_sys::X509_ALGOR = std::ptr::null_mut();
+        ffi::CMS_SignerInfo_get0_algs(
+            si,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut dig,
+            std::ptr::null_mut(),
+        );
+        if dig.is_null() {
+            return None;
+        }
+        let mut obj: *const openssl_sys::ASN1_OBJECT = std::ptr::null();
+        openssl_sys::X509_ALGOR_get0(&mut obj, std::ptr::null_mut(), std::ptr::null_mut(), dig);
+        if obj.is_null() {
+            return None;
+        }
+        let nid = openssl::nid::Nid::from_raw(openssl_sys::OBJ_obj2nid(obj));
+        Some(match nid {
+            openssl::nid::Nid::SHA1 => "SHA-1".to_string(),
+            openssl::nid::Nid::MD5 => "MD5".to_string(),
+            openssl::nid::Nid::SHA224 => "SHA-224".to_string(),
+            openssl::nid::Nid::SHA256 => "SHA-256".to_string(),
+            openssl::nid::Nid::SHA384 => "SHA-384".to_string(),
+            openssl::nid::Nid::SHA512 => "SHA-512".to_string(),
+            other => other.long_name().ok()?.to_string(),
+        })
     }
 }
 

@@ -44,6 +44,27 @@ fn s(v: &str) -> Value {
 
 type Mutation = fn(&mut Dictionary);
 
+/// Adds a CalDAV payload with this port value.
+fn add_caldav(d: &mut Dictionary, port: Value) {
+    let mut c = Dictionary::new();
+    set(&mut c, "PayloadType", s("com.apple.caldav.account"));
+    set(&mut c, "PayloadVersion", Value::Integer(1.into()));
+    set(&mut c, "PayloadIdentifier", s("jp.profilegen.caldav"));
+    set(
+        &mut c,
+        "PayloadUUID",
+        s("0A1B2C3D-0000-4000-8000-0000000000CA"),
+    );
+    set(&mut c, "CalDAVHostName", s("caldav.icloud.com"));
+    set(&mut c, "CalDAVPort", port);
+    set(&mut c, "CalDAVUseSSL", Value::Boolean(true));
+    d.get_mut("PayloadContent")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .push(Value::Dictionary(c));
+}
+
 /// (rule, triggering change, near-miss change that must not trigger it)
 fn cases() -> Vec<(&'static str, Mutation, Mutation)> {
     vec![
@@ -265,6 +286,33 @@ fn cases() -> Vec<(&'static str, Mutation, Mutation)> {
                     mail(d),
                     "OutgoingMailServerAuthentication",
                     s("EmailAuthCRAMMD5"),
+                )
+            },
+        ),
+        (
+            "PG114",
+            |d| set(mail(d), "PayloadType", s("com.apple.mail.manged")),
+            |_| {},
+        ),
+        (
+            "PG115",
+            |d| add_caldav(d, Value::Integer(98765.into())),
+            |d| add_caldav(d, Value::Integer(443.into())),
+        ),
+        (
+            "PG215",
+            |d| {
+                set(
+                    mail(d),
+                    "OutgoingMailServerPortNumber",
+                    Value::Integer(993.into()),
+                )
+            },
+            |d| {
+                set(
+                    mail(d),
+                    "OutgoingMailServerPortNumber",
+                    Value::Integer(465.into()),
                 )
             },
         ),

@@ -70,8 +70,9 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     };
 
     let mut results: Vec<(String, Linted)> = Vec::new();
+    let mut skipped = Skipped::default();
     for path in &args.paths {
-        for file in expand(path, &mut results) {
+        for file in expand(path, &args.extension, &mut results, &mut skipped) {
             let shown = file.display().to_string();
             let linted = match crate::output::read_limited(&file, MAX_SIZE) {
                 Ok(bytes) => lint::lint(&bytes, &opts),
@@ -91,6 +92,33 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         }
     }
     lint::cross_file(&mut results, &overrides);
+    let mut said = Vec::new();
+    if skipped.not_profiles > 0 {
+        said.push(format!(
+            "{} that {} not a profile (neither a property list nor a signed profile)",
+            crate::certs::plural(skipped.not_profiles, "file", "files"),
+            if skipped.not_profiles == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        ));
+    }
+    if skipped.other_extension > 0 {
+        said.push(format!(
+            "{} with another extension than --extension",
+            crate::certs::plural(skipped.other_extension, "file", "files")
+        ));
+    }
+    if skipped.unreadable > 0 {
+        said.push(format!(
+            "{} that could not be opened",
+            crate::certs::plural(skipped.unreadable, "file", "files")
+        ));
+    }
+    if !said.is_empty() {
+        ctx.info(&format!("lint: skipped {}", said.join(", ")));
+    }
     let reports: Vec<report::FileReport> = results
         .into_iter()
         .map(|(file, l)| report::FileReport {
@@ -149,9 +177,38 @@ fn unreadable(message: String) -> Finding {
     }
 }
 
-/// A path as the files to lint: itself, or the `*.mobileconfig` files under a directory (sorted).
+/// Files skipped while walking directories, by reason.
+#[derive(Default)]
+struct Skipped {
+    not_profiles: usize,
+    other_extension: usize,
+    unreadable: usize,
+}
+
+/// True when the first bytes of a file are those of a profile in any of its forms: an XML
+/// property list (or a template of one), a binary plist, or CMS SignedData in DER or PEM.
+fn looks_like_profile(head: &[u8]) -> bool {
+    use crate::container::Form;
+    match crate::container::sniff(head) {
+        Form::BinaryPlist | Form::SignedDer | Form::SignedPem => true,
+        // Any XML: only a property list (the DOCTYPE or the root element names it).
+        Form::XmlPlist => {
+            let text = String::from_utf8_lossy(head);
+            text.contains("<plist") || text.contains("DTD PLIST")
+        }
+        Form::Unknown => false,
+    }
+}
+
+/// A path as the files to lint: itself, or the profiles under a directory (sorted), recognised by
+/// their content whatever their extension (`--extension` narrows the walk to some extensions).
 /// Errors walking a directory become findings.
-fn expand(path: &Path, results: &mut Vec<(String, Linted)>) -> Vec<PathBuf> {
+fn expand(
+    path: &Path,
+    extensions: &[String],
+    results: &mut Vec<(String, Linted)>,
+    skipped: &mut Skipped,
+) -> Vec<PathBuf> {
     if path == Path::new("-") || !path.is_dir() {
         return vec![path.to_path_buf()];
     }
@@ -162,11 +219,40 @@ fn expand(path: &Path, results: &mut Vec<(String, Linted)>) -> Vec<PathBuf> {
     {
         match entry {
             Ok(e) if e.file_type().is_file() => {
-                if e.path()
+                let ext = e
+                    .path()
                     .extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("mobileconfig"))
+                    .map(|x| x.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                if !extensions.is_empty()
+                    && !extensions
+                        .iter()
+                        .any(|x| x.trim_start_matches('.').eq_ignore_ascii_case(&ext))
                 {
+                    skipped.other_extension += 1;
+                    continue;
+                }
+                // A .mobileconfig is linted whatever it holds (a broken one is a finding).
+                if ext == "mobileconfig" {
                     files.push(e.into_path());
+                    continue;
+                }
+                let mut head = vec![0u8; 4096];
+                let n = std::fs::File::open(e.path()).and_then(|mut f| {
+                    let mut n = 0;
+                    while n < head.len() {
+                        let r = std::io::Read::read(&mut f, &mut head[n..])?;
+                        if r == 0 {
+                            break;
+                        }
+                        n += r;
+                    }
+                    Ok(n)
+                });
+                match n {
+                    Ok(n) if looks_like_profile(&head[..n]) => files.push(e.into_path()),
+                    Ok(_) => skipped.not_profiles += 1,
+                    Err(_) => skipped.unreadable += 1,
                 }
             }
             Ok(_) => {}

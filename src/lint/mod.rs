@@ -80,6 +80,20 @@ pub struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// A finding at a severity below the rule's default (the rule's weaker case).
+    pub fn emit_at(
+        &mut self,
+        severity: Severity,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.emit(path, message, help);
+        if let Some(f) = self.out.last_mut() {
+            f.severity = severity.min(self.rule.severity);
+        }
+    }
+
     pub fn emit(
         &mut self,
         path: impl Into<String>,
@@ -244,6 +258,31 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         (None, None) => Err("the signed file's content could not be extracted".into()),
         (None, Some(content)) => parse_plist(content),
     };
+    // A generator's template does not parse; its template syntax is reported line by line, and
+    // when the template with its expressions blanked out parses, the rules run on that skeleton.
+    let mut templated = false;
+    let parsed = match (parsed, &opened.content) {
+        (Err(e), Some(content)) if opened.signature.is_none() => {
+            let lines = template_lines(content);
+            if lines.is_empty() {
+                Err(e)
+            } else {
+                findings.extend(lines);
+                match skeleton(content).and_then(|s| parse_plist(&s).ok()) {
+                    Some(p) => {
+                        templated = true;
+                        unreadable(
+                            format!("the file is a template, not a profile ({e}); the other findings come from the template with its expressions blanked out"),
+                            &mut findings,
+                        );
+                        Ok(p)
+                    }
+                    None => Err(e),
+                }
+            }
+        }
+        (p, _) => p,
+    };
     let mut root_holder = Dictionary::new();
     let (root_ok, junk) = match parsed {
         Ok((Value::Dictionary(d), junk)) => {
@@ -297,7 +336,9 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
     };
     ctx.mails = mails;
     for rule in rules::ALL {
-        let is_signing_rule = rule.id.starts_with("PG3");
+        // A file that is not a readable profile gets PG100 and what its signature says; "not
+        // signed" says nothing useful about it.
+        let is_signing_rule = rule.id.starts_with("PG3") && rule.id != rules::signing::UNSIGNED.id;
         if !root_ok && !is_signing_rule {
             continue;
         }
@@ -319,6 +360,22 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
     for (i, d) in ctx.payloads() {
         if let Some(u) = d.get("PayloadUUID").and_then(Value::as_string) {
             uuids.push((format!("PayloadContent[{i}].PayloadUUID"), u.to_string()));
+        }
+    }
+    if templated {
+        // Findings about the blanked-out expressions themselves say nothing about the template.
+        // Findings about the blanked-out expressions themselves say nothing about the template;
+        // the others name the expression as such.
+        findings.retain(|f| {
+            let blanked = value_at(ctx.root, &f.path)
+                .and_then(Value::as_string)
+                .is_some_and(|v| v.contains(TEMPLATE_TOKEN));
+            !blanked && f.rule != rules::signing::UNSIGNED.id
+        });
+        for f in &mut findings {
+            if f.message.contains(TEMPLATE_TOKEN) {
+                f.message = f.message.replace(TEMPLATE_TOKEN, "{{…}}");
+            }
         }
     }
     Linted {
@@ -426,6 +483,14 @@ pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
         junk = start > 0 && no_bom[start..].starts_with(b"<?xml");
         bytes = &no_bom[start..];
     }
+    if !bytes.starts_with(b"bplist") {
+        if let Some((offset, what)) = xml_not_well_formed(bytes) {
+            let (line, col) = line_col(bytes, offset);
+            return Err(format!(
+                "not well-formed XML: {what} at line {line}, column {col} (XML 1.0 forbids it, and strict parsers such as the phone's refuse the file)"
+            ));
+        }
+    }
     // Build the value from the event stream with an explicit stack and a depth limit, so that no
     // input can exhaust the stack (here, or in the recursive drop of a deep value).
     use plist::stream::Event;
@@ -501,6 +566,231 @@ pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
     }
 }
 
+/// The value at a finding's key path (`PayloadContent[0].EmailAddress`, `a.b[2].c`).
+fn value_at<'v>(root: &'v Dictionary, path: &str) -> Option<&'v Value> {
+    let mut parts = path.split('.');
+    let first = parts.next()?;
+    let mut cur: Option<&Value> = None;
+    for (n, part) in std::iter::once(first).chain(parts).enumerate() {
+        let (key, indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        let dict = if n == 0 { root } else { cur?.as_dictionary()? };
+        let mut v = dict.get(key)?;
+        for idx in indexes.split('[').filter(|s| !s.is_empty()) {
+            let i: usize = idx.trim_end_matches(']').parse().ok()?;
+            v = v.as_array()?.get(i)?;
+        }
+        cur = Some(v);
+    }
+    cur
+}
+
+/// What a template expression is replaced with in a template's skeleton.
+const TEMPLATE_TOKEN: &str = "PGTEMPLATEVALUE";
+
+/// PG501 findings for each line of a text file that holds template syntax.
+fn template_lines(content: &[u8]) -> Vec<Finding> {
+    let Ok(text) = std::str::from_utf8(content) else {
+        return Vec::new();
+    };
+    let rule = &rules::leftovers::TEMPLATE_SYNTAX;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let Some(kind) = rules::leftovers::template_syntax(line) else {
+            continue;
+        };
+        let shown: String = line.trim().chars().take(120).collect();
+        out.push(Finding {
+            rule: rule.id,
+            name: rule.name,
+            severity: rule.severity,
+            path: format!("line {}", n + 1),
+            message: format!("template syntax {kind}: {shown}"),
+            help: Some(
+                "this file is a template, not a profile: render it, then lint the output".into(),
+            ),
+        });
+        if out.len() >= 200 {
+            break;
+        }
+    }
+    out
+}
+
+/// The template with each expression replaced: `{{ … }}`, `<?php … ?>`, `${ … }` by a token (or
+/// `1` inside `<integer>`/`<real>`); control tags (`{% … %}`, Go's `{{ if }}`, Handlebars'
+/// `{{#if}}`) removed, keeping the first branch of each conditional.
+fn skeleton(content: &[u8]) -> Option<Vec<u8>> {
+    #[derive(PartialEq)]
+    enum Tag {
+        Value,
+        Open,
+        Else,
+        Close,
+        Other,
+    }
+    fn classify(open: &str, inner: &str) -> Tag {
+        let inner = inner.trim_matches('-').trim();
+        let word = inner
+            .trim_start_matches(['#', '/', '^', '~'])
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let control = open == "{%"
+            || (open == "{{"
+                && (inner.starts_with(['#', '/', '^'])
+                    || matches!(
+                        word,
+                        "if" | "else"
+                            | "elif"
+                            | "elseif"
+                            | "end"
+                            | "range"
+                            | "with"
+                            | "define"
+                            | "block"
+                            | "template"
+                    )));
+        if !control {
+            return Tag::Value;
+        }
+        if inner.starts_with('/') || word.starts_with("end") {
+            Tag::Close
+        } else if matches!(word, "else" | "elif" | "elseif" | "empty") {
+            Tag::Else
+        } else if matches!(
+            word,
+            "if" | "for"
+                | "range"
+                | "with"
+                | "unless"
+                | "each"
+                | "block"
+                | "macro"
+                | "raw"
+                | "filter"
+        ) || inner.starts_with(['#', '^'])
+        {
+            Tag::Open
+        } else {
+            Tag::Other
+        }
+    }
+    let text = std::str::from_utf8(content).ok()?;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Inside an else branch: how many control blocks deeper than its own.
+    let mut skipping: Option<usize> = None;
+    loop {
+        let next = [("{{", "}}"), ("{%", "%}"), ("<?php", "?>"), ("${", "}")]
+            .iter()
+            .filter_map(|(open, close)| rest.find(open).map(|i| (i, *open, *close)))
+            .min_by_key(|(i, _, _)| *i);
+        let Some((i, open, close)) = next else {
+            if skipping.is_none() {
+                out.push_str(rest);
+            }
+            break;
+        };
+        if skipping.is_none() {
+            out.push_str(&rest[..i]);
+        }
+        let after = &rest[i + open.len()..];
+        let end = after.find(close)?;
+        let tag = classify(open, &after[..end]);
+        rest = &after[end + close.len()..];
+        match (skipping, tag) {
+            (Some(d), Tag::Open) => skipping = Some(d + 1),
+            (Some(0), Tag::Close) => skipping = None,
+            (Some(d), Tag::Close) => skipping = Some(d - 1),
+            (Some(_), _) => {}
+            (None, Tag::Else) => skipping = Some(0),
+            (None, Tag::Value) => {
+                let numeric = out.ends_with("<integer>") || out.ends_with("<real>");
+                out.push_str(if numeric { "1" } else { TEMPLATE_TOKEN });
+            }
+            (None, _) => {}
+        }
+    }
+    Some(out.into_bytes())
+}
+
+/// What XML 1.0 forbids that the plist crate's reader lets through, and where: characters
+/// outside XML's set (raw or as character references), `--` inside a comment or a comment ending
+/// in `-`, `]]>` in text, and an XML declaration that is not at the start.
+pub fn xml_not_well_formed(bytes: &[u8]) -> Option<(usize, &'static str)> {
+    let forbidden =
+        |c: u32| (c < 0x20 && !matches!(c, 0x09 | 0x0a | 0x0d)) || matches!(c, 0xfffe | 0xffff);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if u32::from(b) < 0x20 && forbidden(u32::from(b)) {
+            return Some((i, "a control character XML cannot hold"));
+        }
+        let rest = &bytes[i..];
+        if rest.starts_with(b"<!--") {
+            let body_start = i + 4;
+            let end = find(&bytes[body_start..], b"-->").map(|e| body_start + e);
+            let body = &bytes[body_start..end.unwrap_or(bytes.len())];
+            if let Some(p) = find(body, b"--") {
+                return Some((body_start + p, "\"--\" inside a comment"));
+            }
+            if body.ends_with(b"-") {
+                return Some((body_start + body.len() - 1, "a comment ending in \"--->\""));
+            }
+            i = end.map_or(bytes.len(), |e| e + 3);
+            continue;
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            i = find(rest, b"]]>").map_or(bytes.len(), |e| i + e + 3);
+            continue;
+        }
+        if rest.starts_with(b"]]>") {
+            return Some((i, "\"]]>\" in text"));
+        }
+        if i > 0 && (rest.starts_with(b"<?xml ") || rest.starts_with(b"<?xml?")) {
+            return Some((i, "an XML declaration that is not at the start of the file"));
+        }
+        if rest.starts_with(b"&#") {
+            let digits: Vec<u8> = rest[2..]
+                .iter()
+                .take_while(|c| **c != b';')
+                .take(10)
+                .copied()
+                .collect();
+            let text = String::from_utf8_lossy(&digits);
+            let value = match text.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => text.parse::<u32>().ok(),
+            };
+            if value.is_some_and(|c| forbidden(c) || c == 0 || (0xd800..0xe000).contains(&c)) {
+                return Some((i, "a character reference to a character XML cannot hold"));
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = before.len()
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    (line, col)
+}
+
 /// A plist error with its byte offset turned into a line and column.
 fn plist_error(e: &plist::Error, bytes: &[u8]) -> String {
     let text = e.to_string();
@@ -515,14 +805,7 @@ fn plist_error(e: &plist::Error, bytes: &[u8]) -> String {
     else {
         return format!("not a valid property list: {text}");
     };
-    let before = &bytes[..offset];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let col = offset
-        - before
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |p| p + 1)
-        + 1;
+    let (line, col) = line_col(bytes, offset);
     format!("not a valid property list: {what} at line {line}, column {col}")
 }
 

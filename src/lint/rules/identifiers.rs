@@ -81,9 +81,9 @@ pub static WHITESPACE_IDENTIFIER: Rule = Rule {
 pub static UUID_SHAPE: Rule = Rule {
     id: "PG603",
     name: "uuid-shape",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "A PayloadUUID that is not in the 8-4-4-4-12 hexadecimal form",
-    why: "Apple's schema gives PayloadUUID no format, and non-RFC-4122 hex UUIDs install fine, but other shapes (32 hex digits without hyphens, trailing characters, placeholders) come from broken generators and risk collisions.",
+    why: "Apple's schema gives PayloadUUID no format (its content is unimportant, only its uniqueness), so any unique value installs. Other shapes than 8-4-4-4-12 hex (32 digits without hyphens, trailing characters) hint at a hand-made or broken generator; an empty or reused UUID is an error of its own (PG103, PG104, PG604).",
     phone_ja: "",
     phone_en: "",
     example: "<string>b8fd6fd7-a55e-4eb1-96af-d9c4d8562e38'</string>",
@@ -91,7 +91,7 @@ pub static UUID_SHAPE: Rule = Rule {
     check: |ctx, sink| {
         for (path, u) in uuids(ctx) {
             if !u.trim().is_empty() && !super::leftovers::is_leftover(u) && !canonical_uuid(u) {
-                sink.emit(path, format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), None);
+                sink.emit(path, format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), Some("fine while it is unique; a canonical UUID (uuidgen) is clearer".into()));
             }
         }
     },

@@ -92,7 +92,7 @@ pub static TEMPLATE_SYNTAX: Rule = Rule {
     check: |ctx, sink| {
         for (path, s) in all_strings(ctx) {
             if let Some(kind) = template_syntax(s) {
-                sink.emit(path, format!("{s:?} contains template syntax {kind}"), None);
+                sink.emit(path, format!("{s:?} contains template syntax {kind}"), Some("fill in the template before the profile is served".into()));
             }
         }
     },
@@ -150,16 +150,18 @@ fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(String, &'a str)> {
         }
     }
     for (i, d) in ctx.payloads() {
-        for key in [
-            "PayloadIdentifier",
-            "PayloadUUID",
-            "EmailAddress",
-            INCOMING.host,
-            OUTGOING.host,
-            INCOMING.username,
-            OUTGOING.username,
-        ] {
-            if let Some(s) = d.get(key).and_then(Value::as_string) {
+        for (key, v) in d {
+            let named = matches!(key.as_str(), "PayloadIdentifier" | "PayloadUUID" | "EmailAddress")
+                || key == INCOMING.host
+                || key == OUTGOING.host
+                || key == INCOMING.username
+                || key == OUTGOING.username
+                // The same kinds of value in other account payloads (CalDAVHostName, Host,
+                // UserName, LDAPAccountUserName, PrincipalURL, …).
+                || ["HostName", "Host", "Username", "UserName", "URL", "Server"]
+                    .iter()
+                    .any(|end| key.ends_with(end));
+            if let (true, Some(s)) = (named, v.as_string()) {
                 out.push((format!("PayloadContent[{i}].{key}"), s));
             }
         }
@@ -180,7 +182,7 @@ pub static PLACEHOLDER: Rule = Rule {
     check: |ctx, sink| {
         for (path, s) in identity_values(ctx) {
             if let Some(tok) = placeholder(s) {
-                sink.emit(path, format!("{s:?} contains the placeholder {tok}"), None);
+                sink.emit(path, format!("{s:?} contains the placeholder {tok}"), Some("substitute the real value".into()));
             }
         }
     },

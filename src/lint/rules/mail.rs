@@ -88,23 +88,60 @@ pub static PLAINTEXT_PORT: Rule = Rule {
     id: "PG203",
     name: "plaintext-port",
     severity: Severity::Warning,
-    summary: "A plain-text port (143, 110, 25) where the provider offers an SSL port",
-    why: "On 143/110/25 TLS works only through STARTTLS, which some servers do not offer; port 25 is blocked on most mobile networks (Outbound Port 25 Blocking). The provider's SSL ports (993, 995, 465) or submission (587) are the reliable choice.",
+    summary: "A plain-text port (143, 110, 25) that the address's provider does not serve, where it offers an SSL port",
+    why: "On 143/110/25 TLS works only through STARTTLS, and only where the server offers it; port 25 is blocked on most mobile networks (Outbound Port 25 Blocking). When the provider's settings are known and do not include this port, its SSL port (993, 995, 465) or submission (587) is the one that works. A server of unknown settings on 143 with UseSSL on is STARTTLS, and not reported.",
     phone_ja: "SSLで接続できません / 送信できません",
     phone_en: "Cannot Connect Using SSL / Cannot Send Mail",
-    example: "<key>IncomingMailServerPortNumber</key><integer>143</integer>",
-    fix: "Use 993 (IMAP), 995 (POP) and 465 or 587 (SMTP) with UseSSL = true.",
+    example: "a @gmail.com account with <key>IncomingMailServerPortNumber</key><integer>143</integer>",
+    fix: "Use the provider's port: 993 (IMAP), 995 (POP), 465 or 587 (SMTP), with UseSSL = true.",
     check: |ctx, sink| {
         for (m, k) in servers(ctx) {
             let Some(port) = m.port(k.port) else { continue };
             let host = m.string(k.host).unwrap_or("");
-            if PLAINTEXT_PORTS.contains(&port) && !is_loopback(host) {
-                let better = match (k.label, m.is_pop()) {
-                    ("outgoing", _) => "465 or 587",
-                    (_, true) => "995",
-                    _ => "993",
-                };
-                sink.emit(m.path(k.port), format!("{} port {port} is a plain-text port", k.label), Some(format!("use {better} with {} = true", k.ssl)));
+            if !PLAINTEXT_PORTS.contains(&port) || is_loopback(host) {
+                continue;
+            }
+            // Only where the provider's ports are known, and only for its own server: a port it
+            // lists (with STARTTLS) is fine, and another host is PG207's or PG211's.
+            let Some(expected) = preset_server(m, k) else { continue };
+            if host.trim().to_ascii_lowercase() != expected.host {
+                continue;
+            }
+            if expected.ports().any(|p| i64::from(p) == port) && m.flag(k.ssl) == Some(true) {
+                continue;
+            }
+            let name = m.preset.map_or("", |p| p.name_en.as_str());
+            sink.emit(m.path(k.port), format!("{} port {port} is a plain-text port; {name} serves {} on {}", k.label, expected.host, expected.ports().map(|p| p.to_string()).collect::<Vec<_>>().join(" or ")), Some(format!("use port {} with {} = true", expected.port, k.ssl)));
+        }
+    },
+};
+
+/// Ports of the other direction's protocols: IMAP/POP ports for outgoing mail, SMTP ports for
+/// incoming.
+const INCOMING_ONLY_PORTS: &[i64] = &[993, 995, 143, 110];
+const OUTGOING_ONLY_PORTS: &[i64] = &[465, 587, 25];
+
+pub static WRONG_DIRECTION_PORT: Rule = Rule {
+    id: "PG215",
+    name: "port-of-other-protocol",
+    severity: Severity::Error,
+    summary: "A port that belongs to the other direction's protocol (SMTP on 993/995/143/110, IMAP or POP on 465/587/25)",
+    why: "Ports 993/143 speak IMAP and 995/110 POP; 465/587/25 speak SMTP. An outgoing server set to 993 answers with an IMAP greeting the phone's SMTP client cannot use (and the reverse), so sending or receiving fails every time. It usually comes from filling the two servers' fields in the wrong order.",
+    phone_ja: "送信できません / メールを取得できません",
+    phone_en: "Cannot Send Mail / Cannot Get Mail",
+    example: "<key>OutgoingMailServerPortNumber</key><integer>993</integer>",
+    fix: "Incoming: 993 (IMAP) or 995 (POP). Outgoing: 465 or 587.",
+    check: |ctx, sink| {
+        for (m, k) in servers(ctx) {
+            let Some(port) = m.port(k.port) else { continue };
+            let (wrong, what, right) = if k.label == "outgoing" {
+                (INCOMING_ONLY_PORTS, if matches!(port, 995 | 110) { "POP" } else { "IMAP" }, "465 or 587")
+            } else {
+                (OUTGOING_ONLY_PORTS, "SMTP", if m.is_pop() { "995" } else { "993" })
+            };
+            if wrong.contains(&port) {
+                let host = m.string(k.host).unwrap_or("?");
+                sink.emit(m.path(k.port), format!("the {} server {host} is set to port {port}, which is {what}'s port", k.label), Some(format!("use {right} for the {} server", k.label)));
             }
         }
     },
@@ -200,9 +237,9 @@ pub static HOST_INVALID: Rule = Rule {
 pub static HOST_UPPERCASE: Rule = Rule {
     id: "PG205",
     name: "host-uppercase",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     summary: "A host name with capital letters",
-    why: "DNS ignores case, but certificate name matching and the comparison with the provider's settings are clearer in lowercase; capitals usually mean the name was typed by hand.",
+    why: "DNS and certificate matching ignore case, so the phone connects; capitals usually mean the name was typed by hand, and lowercase is easier to compare with the provider's settings.",
     phone_ja: "",
     phone_en: "",
     example: "<string>IMAP.softbank.jp</string>",
@@ -379,8 +416,8 @@ pub static CLEAR_PASSWORD: Rule = Rule {
     id: "PG210",
     name: "password-in-clear",
     severity: Severity::Warning,
-    summary: "A password stored in clear text in an unencrypted profile",
-    why: "Anyone who gets the file reads the password; Apple's schema says to use IncomingPassword/OutgoingPassword only in encrypted profiles. A stale embedded password is also the classic cause of \"Cannot Get Mail\" after a password change.",
+    summary: "A password stored in clear text in an unencrypted profile (mail, CalDAV, CardDAV, Exchange, LDAP, Wi-Fi, VPN, …)",
+    why: "Anyone who gets the file reads the password; Apple's schema says to put passwords only in encrypted profiles. A stale embedded password is also the classic cause of \"Cannot Get Mail\" after a password change.",
     phone_ja: "(パスワード変更後)メールを取得できません",
     phone_en: "(after a password change) Cannot Get Mail",
     example: "<key>IncomingPassword</key><string>Password123</string>",
@@ -389,13 +426,55 @@ pub static CLEAR_PASSWORD: Rule = Rule {
         if ctx.root.get("IsEncrypted").and_then(Value::as_boolean) == Some(true) {
             return;
         }
-        for (m, k) in servers(ctx) {
-            if m.string(k.password).is_some_and(|p| !p.is_empty()) {
-                sink.emit(m.path(k.password), format!("the {} password is stored in clear text", k.label), Some("remove it; the phone asks for it during installation".into()));
+        for (i, d) in ctx.payloads() {
+            let ty = d.get("PayloadType").and_then(Value::as_string).unwrap_or("");
+            let mut found = Vec::new();
+            password_keys(d, &format!("PayloadContent[{i}]."), &mut found, 0);
+            for (path, key) in found {
+                let what = match key.as_str() {
+                    "IncomingPassword" => "the incoming mail password".to_string(),
+                    "OutgoingPassword" => "the outgoing mail password".to_string(),
+                    _ => format!("{key} of the {ty} payload"),
+                };
+                sink.emit(path, format!("{what} is stored in clear text"), Some("remove it; the phone asks for it during installation".into()));
             }
         }
     },
 };
+
+/// Non-empty string values of password keys (`…Password`, `Password`), at any depth of a payload.
+fn password_keys(
+    d: &plist::Dictionary,
+    prefix: &str,
+    out: &mut Vec<(String, String)>,
+    depth: usize,
+) {
+    if depth > 16 {
+        return;
+    }
+    for (k, v) in d {
+        match v {
+            Value::String(s)
+                if k.ends_with("Password")
+                    && !s.is_empty()
+                    && !k.ends_with("SameAsIncomingPassword") =>
+            {
+                out.push((format!("{prefix}{k}"), k.clone()))
+            }
+            Value::Dictionary(inner) => {
+                password_keys(inner, &format!("{prefix}{k}."), out, depth + 1)
+            }
+            Value::Array(items) => {
+                for (j, item) in items.iter().enumerate() {
+                    if let Value::Dictionary(inner) = item {
+                        password_keys(inner, &format!("{prefix}{k}[{j}]."), out, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
 
 pub static EMPTY_CREDENTIAL: Rule = Rule {
     id: "PG212",

@@ -210,7 +210,54 @@ pub static NOT_ALLOWED: Rule = Rule {
     phone_en: "The profile could not be installed",
     example: "<key>EmailAccountType</key><string>IMAP</string>",
     fix: "Use one of the allowed values; `help:` lists them.",
-    check: |ctx, sink| schema_problems(ctx, sink, |p| matches!(p, Problem::NotAllowed { .. })),
+    check: |ctx, sink| schema_problems(ctx, sink, |p| matches!(p, Problem::NotAllowed { allowed, .. } if !is_port_range(*allowed))),
+};
+
+fn is_port_range(a: Allowed) -> bool {
+    a == Allowed::Range(1, 65535)
+}
+
+pub static PORT_RANGE: Rule = Rule {
+    id: "PG115",
+    name: "port-out-of-range",
+    severity: Severity::Error,
+    summary: "A port number outside 1–65535 (any payload: mail, CalDAV, CardDAV, Exchange, LDAP, VPN, …)",
+    why: "TCP ports run from 1 to 65535; the phone cannot connect to port 0 or 98765, and the account fails with a connection error.",
+    phone_ja: "サーバに接続できません",
+    phone_en: "Cannot connect to the server",
+    example: "<key>CalDAVPort</key><integer>98765</integer>",
+    fix: "Use the server's real port (CalDAV 443, CardDAV 443, IMAP 993, SMTP 465/587), or remove the key for the default.",
+    check: |ctx, sink| schema_problems(ctx, sink, |p| matches!(p, Problem::NotAllowed { allowed, .. } if is_port_range(*allowed))),
+};
+
+pub static UNKNOWN_PAYLOAD_TYPE: Rule = Rule {
+    id: "PG114",
+    name: "unknown-payload-type",
+    severity: Severity::Warning,
+    summary: "A PayloadType Apple's schema does not define (a typo, or an app's own preference domain)",
+    why: "The phone refuses a profile with a payload type it does not know (\"The profile could not be installed\"). On macOS an app's preference domain (com.microsoft.Outlook) is a valid payload type for managed preferences; elsewhere a misspelt type (com.apple.mail.manged) is the usual cause.",
+    phone_ja: "プロファイルをインストールできません(ペイロードの種類が不明です)",
+    phone_en: "The profile could not be installed (unknown payload type)",
+    example: "<key>PayloadType</key><string>com.apple.mail.manged</string>",
+    fix: "Use Apple's payload type (`help:` names the closest one); an app's preference domain is fine for macOS only.",
+    check: |ctx, sink| {
+        for (i, d) in ctx.payloads() {
+            let Some(ty) = d.get("PayloadType").and_then(Value::as_string) else { continue };
+            if schema::payload_schema(ty).is_some() {
+                continue;
+            }
+            let suggestion = schema::closest_key(ty, schema::payload_types());
+            let path = format!("PayloadContent[{i}].PayloadType");
+            let close = suggestion.is_some_and(|s| schema::edit_distance(ty, s) <= 2);
+            match suggestion.filter(|_| close) {
+                Some(s) => sink.emit(path, format!("{ty:?} is not a payload type of Apple's schema"), Some(format!("did you mean {s}?"))),
+                // Not close to any of Apple's types: an app's preference domain (macOS managed
+                // preferences) is legitimate, so say so rather than call it wrong.
+                None if ty.starts_with("com.apple.") => sink.emit(path, format!("{ty:?} is not a payload type of Apple's schema"), Some("check the spelling against Apple's payload types; the phone refuses unknown ones".into())),
+                None => sink.emit_at(Severity::Info, path, format!("{ty:?} is not a payload type of Apple's schema"), Some("fine as an app's managed preferences on macOS; iOS refuses a payload type it does not know".into())),
+            }
+        }
+    },
 };
 
 pub static REQUIRED_MISSING: Rule = Rule {
@@ -224,7 +271,7 @@ pub static REQUIRED_MISSING: Rule = Rule {
     example: "a com.apple.mail.managed payload without OutgoingMailServerHostName",
     fix: "Add the key; `profilegen new` writes every required key.",
     check: |ctx, sink| schema_problems(ctx, sink, |p| {
-        matches!(p, Problem::Missing { key } if !matches!(*key, "PayloadUUID" | "PayloadIdentifier" | "PayloadVersion"))
+        matches!(p, Problem::Missing { key } if !matches!(key.as_str(), "PayloadUUID" | "PayloadIdentifier" | "PayloadVersion"))
     }),
 };
 
@@ -305,14 +352,17 @@ fn allowed_text(a: Allowed) -> String {
 /// Runs the schema check on the top level and each known payload, emitting the problems `pick`
 /// selects.
 fn schema_problems(ctx: &Ctx<'_>, sink: &mut Sink<'_>, pick: impl Fn(&Problem) -> bool) {
-    let encrypted = ctx.root.get("IsEncrypted").and_then(Value::as_boolean) == Some(true);
+    // An encrypted profile carries EncryptedPayloadContent instead of PayloadContent; Apple's
+    // iPhone Configuration Utility wrote it without IsEncrypted.
+    let encrypted = ctx.root.get("IsEncrypted").and_then(Value::as_boolean) == Some(true)
+        || ctx.root.contains_key("EncryptedPayloadContent");
     // A top level that is not a Configuration is PG101's; its other keys mean nothing here.
     let configuration =
         ctx.root.get("PayloadType").and_then(Value::as_string) == Some("Configuration");
     let top: Vec<_> = schema::check_dict(ctx.root, schema::TOP_LEVEL.keys, &[])
         .into_iter()
-        .filter(|p| !(encrypted && matches!(p, Problem::Missing { key: "PayloadContent" })))
-        .filter(|p| configuration || !matches!(p, Problem::Unknown { .. }))
+        .filter(|p| !(encrypted && matches!(p, Problem::Missing { key } if key == "PayloadContent")))
+        .filter(|_| configuration)
         .filter(|p| !matches!(p, Problem::Unknown { key, .. } if schema::TOLERATED.contains(&key.as_str())))
         .collect();
     emit_problems(sink, "", top, &pick);
