@@ -251,9 +251,8 @@ pub static UNKNOWN_PAYLOAD_TYPE: Rule = Rule {
             let close = suggestion.is_some_and(|s| schema::edit_distance(ty, s) <= 2);
             match suggestion.filter(|_| close) {
                 Some(s) => sink.emit(path, format!("{ty:?} is not a payload type of Apple's schema"), Some(format!("did you mean {s}?"))),
-                // Not close to any of Apple's types: an app's preference domain (macOS managed
-                // preferences) is legitimate, so say so rather than call it wrong.
-                None if ty.starts_with("com.apple.") => sink.emit(path, format!("{ty:?} is not a payload type of Apple's schema"), Some("check the spelling against Apple's payload types; the phone refuses unknown ones".into())),
+                // Not close to any of Apple's types: an app's (or Apple's own) preference domain,
+                // legitimate as managed preferences on macOS, so say so rather than call it wrong.
                 None => sink.emit_at(Severity::Info, path, format!("{ty:?} is not a payload type of Apple's schema"), Some("fine as an app's managed preferences on macOS; iOS refuses a payload type it does not know".into())),
             }
         }
