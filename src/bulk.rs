@@ -123,13 +123,57 @@ fn header_map(csv_name: &str, header: &csv::StringRecord) -> Result<[Option<usiz
     Ok(map)
 }
 
-fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+/// Longest line of a user list: a row is a few hundred bytes; a "line" of megabytes is not a
+/// user list (a binary file, /dev/zero), and is refused before it is held in memory.
+pub const MAX_LINE: u64 = 64 * 1024;
+
+/// A reader that fails once a line grows past [`MAX_LINE`] bytes.
+struct LineLimited<R> {
+    inner: R,
+    since_newline: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for LineLimited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Never hand out more than the line may still grow by, so the check is exact.
+        let room = (MAX_LINE + 1 - self.since_newline.min(MAX_LINE)) as usize;
+        let want = buf.len().min(room.max(1));
+        let n = self.inner.read(&mut buf[..want])?;
+        for b in &buf[..n] {
+            if *b == b'\n' {
+                self.since_newline = 0;
+            } else {
+                self.since_newline += 1;
+            }
+        }
+        if self.since_newline > MAX_LINE {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                LINE_TOO_LONG,
+            ));
+        }
+        Ok(n)
+    }
+}
+
+const LINE_TOO_LONG: &str = "a line longer than 64 KiB: this is not a CSV list of users";
+
+fn open_csv(path: &Path) -> Result<csv::Reader<LineLimited<std::fs::File>>> {
+    if !output::regular_or_absent(path, "give the CSV file")? {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        ));
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     Ok(csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .trim(csv::Trim::None)
-        .from_reader(file))
+        .from_reader(LineLimited {
+            inner: file,
+            since_newline: 0,
+        }))
 }
 
 /// Line numbers from byte offsets, counted on a second reader of the same file (the csv crate's
@@ -263,12 +307,25 @@ type Claimed = (render::Rendered, Vec<u8>, u64, String);
 struct Claims {
     emails: std::collections::HashMap<u64, u64>,
     files: std::collections::HashMap<u64, u64>,
+    identifiers: std::collections::HashMap<u64, u64>,
 }
 
 /// The existing file at `path`, and whether it already holds `xml` (plain, or signed by
-/// `signer`); `None` when there is no file.
-fn existing(path: &Path, xml: &[u8], signer: Option<&Signer>) -> Option<(Vec<u8>, bool)> {
-    let existing = std::fs::read(path).ok()?;
+/// `signer`); `Ok(None)` when there is no file. Anything but a regular file there, or a file that
+/// cannot be read, is an error: it is never compared by reading it whole, nor replaced unseen.
+fn existing(
+    path: &Path,
+    xml: &[u8],
+    signer: Option<&Signer>,
+) -> std::result::Result<Option<(Vec<u8>, bool)>, String> {
+    match output::regular_or_absent(path, "profilegen replaces only regular files") {
+        Ok(false) => return Ok(None),
+        Ok(true) => {}
+        Err(e) => return Err(e.to_string()),
+    }
+    let existing = output::read_limited(path, crate::container::MAX_SIZE).map_err(|e| {
+        format!("{e}; cannot compare it with the new profile (--force replaces it)")
+    })?;
     let same = match signer {
         None => existing == xml,
         Some(s) => der::parse_signed_data(&existing).is_some_and(|info| {
@@ -276,7 +333,7 @@ fn existing(path: &Path, xml: &[u8], signer: Option<&Signer>) -> Option<(Vec<u8>
                 && info.certificates.iter().any(|c| *c == s.cert_der())
         }),
     };
-    Some((existing, same))
+    Ok(Some((existing, same)))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -306,16 +363,22 @@ fn write_row(
     };
     let path = opts.out_dir.join(&r.file_name);
     match existing(&path, &xml, opts.signer) {
-        Some((bytes, true)) => {
+        Ok(Some((bytes, true))) => {
             res.status = Status::Unchanged;
             res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
             return res;
         }
-        Some((_, false)) if !opts.force => {
+        Ok(Some((_, false))) if !opts.force => {
             res.status = Status::Failed(format!(
                 "{} exists and differs; --force replaces it",
                 path.display()
             ));
+            return res;
+        }
+        // A regular file that cannot be read is replaced only with --force; anything else
+        // (a FIFO, a device, a directory) never.
+        Err(e) if !opts.force || std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) => {
+            res.status = Status::Failed(e);
             return res;
         }
         _ => {}
@@ -352,9 +415,18 @@ fn write_row(
 struct Manifest {
     path: PathBuf,
     json: bool,
-    tmp: tempfile::NamedTempFile,
+    tmp: PathBuf,
     out: std::io::BufWriter<std::fs::File>,
     first: bool,
+    done: bool,
+}
+
+impl Drop for Manifest {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 impl Manifest {
@@ -363,12 +435,24 @@ impl Manifest {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".profilegen-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
-        let file = tmp.reopen().map_err(|e| Error::io(path, e))?;
+        output::regular_or_absent(path, "give a file name for the manifest")?;
+        // A killed run's manifest temporary may be here (the manifest can live outside
+        // --out-dir).
+        output::remove_abandoned_temporaries(dir);
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let (tmp, file) = loop {
+            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let candidate = dir.join(output::temp_name(1_000_000 + n));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&candidate)
+            {
+                Ok(f) => break (candidate, f),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io(dir, e)),
+            }
+        };
         let json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -378,6 +462,7 @@ impl Manifest {
             tmp,
             out: std::io::BufWriter::new(file),
             first: true,
+            done: false,
         };
         let head: &[u8] = if json {
             b"[\n"
@@ -440,30 +525,14 @@ impl Manifest {
                 .map_err(|e| Error::io(&self.path, e))?;
         }
         self.out.flush().map_err(|e| Error::io(&self.path, e))?;
-        drop(self.out);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let _ =
-                std::fs::set_permissions(self.tmp.path(), std::fs::Permissions::from_mode(0o644));
+            let _ = std::fs::set_permissions(&self.tmp, std::fs::Permissions::from_mode(0o644));
         }
-        self.tmp
-            .persist(&self.path)
-            .map_err(|e| Error::io(&self.path, e.error))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        self.done = true;
         Ok(())
-    }
-}
-
-/// Removes temporary files a killed run left in the output directory.
-fn remove_stale_temporaries(dir: &Path) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(".profilegen-") && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
     }
 }
 
@@ -474,10 +543,43 @@ pub fn run(
     mut report: impl FnMut(&RowResult),
 ) -> Result<Summary> {
     let csv_name = csv_path.display().to_string();
-    if !opts.out_dir.is_dir() {
-        std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::io(&opts.out_dir, e))?;
+    match std::fs::metadata(&opts.out_dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(Error::input(
+                "--out-dir",
+                format!(
+                    "{} is a file, not a directory; give a directory for the profiles",
+                    opts.out_dir.display()
+                ),
+            ))
+        }
+        Err(_) => {
+            std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::io(&opts.out_dir, e))?
+        }
     }
-    remove_stale_temporaries(&opts.out_dir);
+    // One error before any row, rather than the same one for every row.
+    let probe = opts.out_dir.join(output::temp_name(999_999_999));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => {
+            return Err(Error::input(
+                "--out-dir",
+                format!(
+                    "cannot write in {}: {}",
+                    opts.out_dir.display(),
+                    crate::error::io_words(&e)
+                ),
+            ))
+        }
+    }
+    output::remove_abandoned_temporaries(&opts.out_dir);
     if opts.strict {
         // First pass: check every row, write nothing.
         let mut failed = Vec::new();
@@ -526,9 +628,13 @@ fn pass(
     let mut summary = Summary::default();
     let mut lines = LineCounter::new(csv_path)?;
     let mut records = reader.into_records();
+    let mut stop = false;
     loop {
         // Read a chunk of rows.
         let mut rows: Vec<std::result::Result<Row, (u64, String)>> = Vec::with_capacity(CHUNK);
+        if stop {
+            break;
+        }
         for rec in records.by_ref().take(CHUNK) {
             match rec {
                 Ok(r) => {
@@ -542,6 +648,11 @@ fn pass(
                 Err(e) => {
                     let line = lines.line_at(e.position().map_or(0, |p| p.byte()));
                     rows.push(Err((line, csv_error(&e))));
+                    // A read error ends the file: the rows before it are still written.
+                    if e.is_io_error() {
+                        stop = true;
+                        break;
+                    }
                 }
             }
         }
@@ -605,8 +716,22 @@ fn pass(
                         )));
                         continue;
                     }
+                    // Two profiles with one PayloadIdentifier replace each other on the phone.
+                    let id_key = key_hash(&r.profile.identifier);
+                    if let Some(first) = claims.identifiers.get(&id_key) {
+                        claimed.push(Err(failed(
+                            line,
+                            email,
+                            format!(
+                                "PayloadIdentifier {} is already the identifier of line {first}'s profile; installing one would replace the other",
+                                r.profile.identifier
+                            ),
+                        )));
+                        continue;
+                    }
                     claims.emails.insert(key_hash(&address), line);
                     claims.files.insert(file_key, line);
+                    claims.identifiers.insert(id_key, line);
                     claimed.push(Ok((r, xml, line, email)));
                 }
             }
@@ -641,6 +766,8 @@ fn pass(
 
 fn csv_error(e: &csv::Error) -> String {
     match e.kind() {
+        csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => LINE_TOO_LONG.into(),
+        csv::ErrorKind::Io(io) => crate::error::io_words(io),
         csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8; save the CSV as UTF-8".into(),
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

@@ -448,6 +448,9 @@ pub struct NewArgs {
     /// Output file, or a directory to write the templated file name into; '-' or nothing: stdout
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+    /// Replace an existing output file that differs
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,7 +32,7 @@ pub enum Error {
     #[error(transparent)]
     Preset(#[from] PresetError),
 
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), io_words(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -75,3 +75,27 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An I/O error in words a person reads: no "(os error 13)", no Rust names.
+pub fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "no such file or directory".into(),
+        K::PermissionDenied => "permission denied".into(),
+        K::AlreadyExists => "already exists".into(),
+        K::IsADirectory => "is a directory".into(),
+        K::NotADirectory => "a part of the path is not a directory".into(),
+        K::StorageFull => "the disk is full".into(),
+        K::ReadOnlyFilesystem => "the file system is read-only".into(),
+        K::InvalidData => "the data is not valid (not UTF-8?)".into(),
+        K::WouldBlock | K::TimedOut => "timed out".into(),
+        _ => {
+            // The OS's text without the "(os error N)" suffix.
+            let t = e.to_string();
+            match t.find(" (os error") {
+                Some(i) => t[..i].to_string(),
+                None => t,
+            }
+        }
+    }
+}

@@ -14,6 +14,91 @@ pub enum Mode {
     Secret,
 }
 
+/// What a path that is not a regular file is, in words ("a FIFO", "a character device", …).
+#[cfg(unix)]
+fn kind_of(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(ft: std::fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// `Ok(true)` when `path` is a regular file (following links), `Ok(false)` when nothing is there,
+/// and an error naming what is there otherwise: profilegen reads and replaces only regular
+/// files, never a device, a FIFO or a directory.
+pub fn regular_or_absent(path: &Path, what: &str) -> Result<bool> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(m) => Err(Error::Other(format!(
+            "{}: is {}, not a regular file; {what}",
+            path.display(),
+            kind_of(m.file_type())
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// The name of a temporary file of this process: `.profilegen-PID-N.tmp`. The PID lets a later
+/// run tell a killed run's leftovers from the files of a run still going.
+pub fn temp_name(n: u64) -> String {
+    format!(".profilegen-{}-{n}.tmp", std::process::id())
+}
+
+/// True when a temporary file of ours in `name` belongs to a process that is gone (or the name
+/// is not of our form and the file is older than a day).
+fn abandoned(name: &str, modified: Option<std::time::SystemTime>) -> bool {
+    let Some(rest) = name.strip_prefix(".profilegen-") else {
+        return false;
+    };
+    if !name.ends_with(".tmp") {
+        return false;
+    }
+    let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+    let proc_fs = Path::new("/proc/self").exists();
+    match pid {
+        Some(pid) if proc_fs => {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        }
+        _ => modified
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(86_400)),
+    }
+}
+
+/// Removes temporary files that killed runs left in `dir`; those of runs still going stay.
+pub fn remove_abandoned_temporaries(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            let modified = e.metadata().ok().and_then(|m| m.modified().ok());
+            if abandoned(&name, modified) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 /// Writes `bytes` to `path` atomically with the given permissions, flushed to disk first.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<()> {
     write_atomic_opts(path, bytes, mode, true)
@@ -28,13 +113,14 @@ pub fn write_atomic_opts(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> R
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    regular_or_absent(path, "give a file name (or -o - for standard output)")?;
     // The temporary file is created with its final mode (no window in which a secret is
     // readable by others) and a name no other writer uses.
     #[cfg(not(unix))]
     let _ = mode;
     let (tmp_path, mut file) = loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let candidate = dir.join(format!(".profilegen-{}-{n}.tmp", std::process::id()));
+        let candidate = dir.join(temp_name(n));
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -73,7 +159,21 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let reader: Box<dyn Read> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?)
+        // A FIFO would block, a device would be read forever: only regular files.
+        if !regular_or_absent(path, "give a profile file (or - for standard input)")? {
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            ));
+        }
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        if !f.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(Error::Other(format!(
+                "{}: not a regular file",
+                path.display()
+            )));
+        }
+        Box::new(f)
     };
     reader
         .take(limit + 1)
@@ -93,6 +193,16 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn only_a_gone_process_leaves_abandoned_files() {
+        let mine = temp_name(1);
+        assert!(!abandoned(&mine, None));
+        // PID 0 is never a user process's.
+        assert!(abandoned(".profilegen-0-3.tmp", None) || !Path::new("/proc/self").exists());
+        assert!(!abandoned("taro.mobileconfig", None));
+        assert!(!abandoned(".profilegen-1-3.tmp", None)); // init is alive
+    }
 
     #[test]
     fn modes_and_replacement() {

@@ -306,25 +306,33 @@ fn make_uuid(mode: UuidMode, name: &str) -> String {
         .to_string()
 }
 
-/// The identifier component for an address: lowercased; letters, digits, '-' and '.' kept; '@'
-/// becomes ".at."; anything else becomes "-x" and its UTF-8 bytes in hex.
+/// The identifier component for an address: the local part lowercased, then "." "at" "." and the
+/// domain. Letters and digits are kept, and so are '.' between two other characters and '-' not
+/// followed by 'x'; every other byte becomes "-x" and two hex digits. The encoding is one-to-one
+/// (a literal "-x" is itself escaped as "-x2dx", a trailing or doubled dot is escaped), so two
+/// addresses that differ in more than letter case never share a PayloadIdentifier, while an
+/// ordinary address (taro@…, taro.yamada@…, taro-1@…) reads as itself.
 pub fn identifier_component(addr: &Address) -> String {
-    let mut out = String::with_capacity(addr.local.len() + addr.domain.len() + 4);
-    for c in addr.local.to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() || c == '-' {
+    let local: Vec<char> = addr.local.to_lowercase().chars().collect();
+    let mut out = String::with_capacity(local.len() + addr.domain.len() + 4);
+    let escape = |out: &mut String, c: char| {
+        let mut buf = [0u8; 4];
+        for b in c.encode_utf8(&mut buf).bytes() {
+            out.push_str(&format!("-x{b:02x}"));
+        }
+    };
+    for (i, &c) in local.iter().enumerate() {
+        let next = local.get(i + 1).copied();
+        let keep = c.is_ascii_alphanumeric()
+            || (c == '-' && next != Some('x'))
+            || (c == '.' && i > 0 && local[i - 1] != '.' && next.is_some_and(|n| n != '.'));
+        if keep {
             out.push(c);
-        } else if c == '.' && !out.is_empty() && !out.ends_with('.') {
-            out.push('.');
         } else {
-            let mut buf = [0u8; 4];
-            out.push_str("-x");
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("{b:02x}"));
-            }
+            escape(&mut out, c);
         }
     }
-    let trimmed = out.trim_end_matches('.');
-    format!("{trimmed}.at.{}", addr.domain)
+    format!("{out}.at.{}", addr.domain)
 }
 
 fn check_prefix(prefix: &str) -> Result<()> {
@@ -454,10 +462,17 @@ fn custom_preset(domain: &str) -> Preset {
 
 /// Builds the profile for one request.
 pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Result<Rendered> {
-    let addr = Address::parse(&req.email).map_err(|e| Error::input("email", e))?;
-    let email = addr.full();
-    check_prefix(&req.identifier_prefix)?;
     let mut warnings = Vec::new();
+    // Addresses typed with a Japanese IME in full-width mode: made half-width, and said so.
+    let (typed, widened) = text::halfwidth(&req.email);
+    let addr = Address::parse(&typed).map_err(|e| Error::input("email", e))?;
+    let email = addr.full();
+    if widened {
+        warnings.push(format!(
+            "the address was typed in full-width characters; using {email}"
+        ));
+    }
+    check_prefix(&req.identifier_prefix)?;
 
     let preset: Option<&Preset> = match &req.carrier {
         Some(id) => Some(registry.get(id).ok_or_else(|| Error::UnknownCarrier {
@@ -549,8 +564,15 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             ))
         }
         Some(u) => {
+            let (u, widened) = text::halfwidth(u.trim());
             let u = u.trim();
             text::check_line(u).map_err(|e| Error::input("--username", e))?;
+            text::check_visible(u).map_err(|e| Error::input("--username", e))?;
+            if widened {
+                warnings.push(format!(
+                    "the username was typed in full-width characters; using {u:?}"
+                ));
+            }
             Some(u.to_string())
         }
         None => None,
@@ -768,6 +790,35 @@ mod tests {
     fn identifier_component_is_safe() {
         let a = Address::parse("Taro+Tag_1@Docomo.ne.jp").unwrap();
         assert_eq!(identifier_component(&a), "taro-x2btag-x5f1.at.docomo.ne.jp");
+        // Ordinary addresses read as themselves (identifiers of installed profiles stay).
+        for (addr, id) in [
+            ("taro@i.softbank.jp", "taro.at.i.softbank.jp"),
+            ("taro.yamada@gmail.com", "taro.yamada.at.gmail.com"),
+            ("taro-1@docomo.ne.jp", "taro-1.at.docomo.ne.jp"),
+        ] {
+            assert_eq!(identifier_component(&Address::parse(addr).unwrap()), id);
+        }
+    }
+
+    #[test]
+    fn identifier_component_is_one_to_one() {
+        let pairs = [
+            ("taro.@docomo.ne.jp", "taro@docomo.ne.jp"),
+            ("taro+tag@gmail.com", "taro-x2btag@gmail.com"),
+            ("a_b@gmail.com", "a-x5fb@gmail.com"),
+            ("a..b@docomo.ne.jp", "a.b@docomo.ne.jp"),
+            (".taro@docomo.ne.jp", "-x2etaro@docomo.ne.jp"),
+            ("taro-x@gmail.com", "taro-x2d@gmail.com"),
+        ];
+        for (a, b) in pairs {
+            let ia = identifier_component(&Address::parse(a).unwrap());
+            let ib = identifier_component(&Address::parse(b).unwrap());
+            assert_ne!(ia, ib, "{a} and {b} share {ia}");
+            // Only identifier characters.
+            assert!(ia
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'));
+        }
     }
 
     #[test]

@@ -23,6 +23,208 @@ use std::time::Instant;
 /// Largest request body accepted (the form is a few hundred bytes).
 pub const BODY_LIMIT: usize = 8 * 1024;
 
+/// A client must send a request's headers within this time (slow-header attacks).
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A connection on which nothing is read or written for this long is closed (idle keep-alive).
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Connections one client address may hold at once; more are closed at once, so that one
+/// client cannot take every connection (and file descriptor) from the others and the health
+/// checks.
+pub const PER_CLIENT_CONNECTIONS: usize = 64;
+
+/// Connection limits, shared by the acceptor of every connection.
+pub struct Limits {
+    /// Connections in total.
+    total: Arc<tokio::sync::Semaphore>,
+    /// Connections per client address.
+    per_client: std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>,
+    per_client_max: usize,
+    log: bool,
+}
+
+impl Limits {
+    pub fn new(total: usize, per_client: usize, log: bool) -> Arc<Limits> {
+        Arc::new(Limits {
+            total: Arc::new(tokio::sync::Semaphore::new(total)),
+            per_client: std::sync::Mutex::new(std::collections::HashMap::new()),
+            per_client_max: per_client,
+            log,
+        })
+    }
+
+    /// A slot for a connection from `ip`, or `None` (the connection is then closed).
+    fn admit(self: &Arc<Limits>, ip: IpAddr) -> Option<Slot> {
+        let Ok(permit) = self.total.clone().try_acquire_owned() else {
+            if self.log {
+                eprintln!(
+                    "refused a connection from {ip}: the server holds its maximum of connections"
+                );
+            }
+            return None;
+        };
+        let mut map = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(ip).or_insert(0);
+        if *n >= self.per_client_max {
+            if self.log {
+                eprintln!(
+                    "refused a connection from {ip}: it already holds {} connections",
+                    self.per_client_max
+                );
+            }
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            limits: self.clone(),
+            ip,
+            _permit: permit,
+        })
+    }
+}
+
+/// A connection's place in the limits, given back when the connection ends.
+struct Slot {
+    limits: Arc<Limits>,
+    ip: IpAddr,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut map = self
+            .limits
+            .per_client
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// An accepted connection under the limits: it holds its slot, and fails once nothing has been
+/// read or written for [`IDLE_TIMEOUT`].
+pub struct Guarded<S> {
+    inner: S,
+    _slot: Slot,
+    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<S> Guarded<S> {
+    fn touch(&mut self) {
+        self.idle
+            .as_mut()
+            .reset(tokio::time::Instant::now() + IDLE_TIMEOUT);
+    }
+
+    fn idle_expired(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        self.idle.as_mut().poll(cx).is_ready()
+    }
+}
+
+use std::future::Future as _;
+use std::task::Poll;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+fn idle_error() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "idle connection closed")
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        match std::pin::Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                if buf.filled().len() > before {
+                    self.touch();
+                }
+                Poll::Ready(r)
+            }
+            Poll::Pending if self.idle_expired(cx) => Poll::Ready(Err(idle_error())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match std::pin::Pin::new(&mut self.inner).poll_write(cx, buf) {
+            Poll::Ready(r) => {
+                self.touch();
+                Poll::Ready(r)
+            }
+            Poll::Pending if self.idle_expired(cx) => Poll::Ready(Err(idle_error())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Admits a TCP connection under the limits (or closes it), then hands it to `inner` (plain or
+/// TLS).
+#[derive(Clone)]
+pub struct LimitAcceptor<A> {
+    pub limits: Arc<Limits>,
+    pub inner: A,
+}
+
+impl<A, S> axum_server::accept::Accept<tokio::net::TcpStream, S> for LimitAcceptor<A>
+where
+    A: axum_server::accept::Accept<Guarded<tokio::net::TcpStream>, S> + Clone + Send + 'static,
+    A::Future: Send + 'static,
+    S: Send + 'static,
+{
+    type Stream = A::Stream;
+    type Service = A::Service;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::io::Result<(A::Stream, A::Service)>> + Send>,
+    >;
+
+    fn accept(&self, stream: tokio::net::TcpStream, service: S) -> Self::Future {
+        let ip = stream
+            .peer_addr()
+            .map(|a| a.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let slot = self.limits.admit(ip);
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let Some(slot) = slot else {
+                return Err(std::io::Error::other("connection limit"));
+            };
+            let guarded = Guarded {
+                inner: stream,
+                _slot: slot,
+                idle: Box::pin(tokio::time::sleep(IDLE_TIMEOUT)),
+            };
+            inner.accept(guarded, service).await
+        })
+    }
+}
+
 const PAGE: &str = include_str!("../templates/serve/index.html");
 
 /// What the server logs. Nothing by default.
@@ -271,6 +473,19 @@ struct MadeFor(String);
 
 async fn make_profile(state: Arc<AppState>, headers: HeaderMap, form: ProfileForm) -> Response {
     let lang = language(form.lang.as_deref(), &headers);
+    // Percent-escapes that are not UTF-8 (%ff%fe) arrive as U+FFFD: refuse, never guess.
+    let fields = [Some(&form.email), form.name.as_ref(), form.carrier.as_ref()];
+    if fields.iter().flatten().any(|f| f.contains('\u{fffd}')) {
+        let msg = lang.pick(
+            "入力に UTF-8 ではない文字が含まれています。もう一度入力してください。",
+            "The request holds characters that are not UTF-8; type the address again.",
+        );
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(page(&state, lang, &ProfileForm::default(), Some(msg))),
+        )
+            .into_response();
+    }
     if form.email.trim().is_empty() {
         let msg = lang.pick(
             "メールアドレスを入力してください。",
@@ -384,7 +599,8 @@ async fn rate_limit(
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
-            let secs = wait.as_secs().max(1);
+            // Never shorter than the real wait: round up.
+            let secs = wait.as_millis().div_ceil(1000).max(1) as u64;
             let mut resp = (
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("too many requests; try again in {secs} s\n"),

@@ -10,8 +10,87 @@ fn describe(c: char) -> String {
     format!("U+{:04X}", c as u32)
 }
 
-/// One line of text (a name, a description line): no control characters at all.
+/// Longest text accepted for a name, an organisation or a description line (characters).
+pub const MAX_TEXT: usize = 256;
+/// Longest address (RFC 5321: a path holds at most 254 characters of address).
+pub const MAX_ADDRESS: usize = 254;
+
+/// Input quoted for a message, cut so that a 10 MB value is not echoed back: at most 60
+/// characters, then "…" and the length.
+pub fn shown(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= 60 {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(60).collect();
+        format!("{head:?}… ({n} characters)")
+    }
+}
+
+/// Invisible characters that IMEs and copy-paste slip into text (zero-width spaces and joiners,
+/// bidirectional controls, the BOM, the soft hyphen), with a name for each.
+pub fn invisible(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{00AD}' => "soft hyphen",
+        '\u{200B}' => "zero-width space",
+        '\u{200C}' => "zero-width non-joiner",
+        '\u{200D}' => "zero-width joiner",
+        '\u{200E}' | '\u{200F}' => "directional mark",
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => "bidirectional control",
+        '\u{2060}'..='\u{2064}' => "invisible operator",
+        '\u{FEFF}' => "zero-width no-break space (BOM)",
+        '\u{3164}' | '\u{115F}' | '\u{1160}' => "Hangul filler",
+        _ => return None,
+    })
+}
+
+/// Text typed with a Japanese IME, made plain: full-width ASCII (ｔａｒｏ＠ｉ．ｓｏｆｔｂａｎｋ．ｊｐ)
+/// becomes ASCII and the ideographic space a space. Returns the text and whether it changed.
+/// (Only this range: a general NFKC would also rewrite characters that are meant.)
+pub fn halfwidth(s: &str) -> (String, bool) {
+    let mut changed = false;
+    let out = s
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => {
+                changed = true;
+                char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c)
+            }
+            '\u{3000}' => {
+                changed = true;
+                ' '
+            }
+            _ => c,
+        })
+        .collect();
+    (out, changed)
+}
+
+/// An identifier the phone compares as typed (an address, a username, a host name): no invisible
+/// characters, named with their position.
+pub fn check_visible(s: &str) -> Result<(), String> {
+    for (i, c) in s.chars().enumerate() {
+        if let Some(what) = invisible(c) {
+            return Err(format!(
+                "an invisible character ({what}, {}) is at position {}; retype the text without it",
+                describe(c),
+                i + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One line of text (a name, a description line): no control characters at all, at most
+/// [`MAX_TEXT`] characters.
 pub fn check_line(s: &str) -> Result<(), String> {
+    let n = s.chars().count();
+    if n > MAX_TEXT {
+        return Err(format!(
+            "{} is {n} characters long; at most {MAX_TEXT} are accepted",
+            shown(s)
+        ));
+    }
     for (i, c) in s.chars().enumerate() {
         if !is_xml_char(c) {
             return Err(format!(
@@ -122,24 +201,40 @@ impl Address {
         if s.is_empty() {
             return Err("the address is empty".into());
         }
+        let n = s.chars().count();
+        if s.len() > MAX_ADDRESS {
+            return Err(format!(
+                "{} is {n} characters long; an address has at most {MAX_ADDRESS}",
+                shown(s)
+            ));
+        }
         check_line(s)?;
+        check_visible(s)?;
         if s.chars().any(char::is_whitespace) {
-            return Err(format!("{s:?} contains white space; remove it"));
+            return Err(format!("{} contains white space; remove it", shown(s)));
+        }
+        if s.contains('\u{FF20}') && !s.contains('@') {
+            return Err(format!(
+                "{} has a full-width ＠ instead of '@'; type the address in half-width characters",
+                shown(s)
+            ));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
             return Err(format!(
-                "{s:?} has no '@'; give the full address, e.g. taro@i.softbank.jp"
+                "{} has no '@'; give the full address, e.g. taro@i.softbank.jp",
+                shown(s)
             ));
         };
         if local.is_empty() {
-            return Err(format!("{s:?} has nothing before the '@'"));
+            return Err(format!("{} has nothing before the '@'", shown(s)));
         }
         if local.contains('@') {
-            return Err(format!("{s:?} has more than one '@'"));
+            return Err(format!("{} has more than one '@'", shown(s)));
         }
         if local.len() > 64 {
             return Err(format!(
-                "the part before '@' in {s:?} is longer than 64 characters"
+                "the part before '@' in {} is longer than 64 characters",
+                shown(s)
             ));
         }
         if let Some(c) = local.chars().find(|c| {
@@ -149,11 +244,18 @@ impl Address {
             )
         }) {
             return Err(format!(
-                "{s:?} contains {c:?} before the '@', which an address cannot hold"
+                "{} contains {c:?} before the '@', which an address cannot hold",
+                shown(s)
+            ));
+        }
+        if let Some(c) = local.chars().find(|c| !c.is_ascii()) {
+            return Err(format!(
+                "{} contains {c:?} before the '@'; carrier and provider addresses are ASCII (type it in half-width characters)",
+                shown(s)
             ));
         }
         let domain = domain.to_ascii_lowercase();
-        check_host(&domain).map_err(|e| format!("domain of {s:?}: {e}"))?;
+        check_host(&domain).map_err(|e| format!("domain of {}: {e}", shown(s)))?;
         Ok(Address {
             local: local.to_string(),
             domain,

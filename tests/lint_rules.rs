@@ -290,6 +290,11 @@ fn cases() -> Vec<(&'static str, Mutation, Mutation)> {
             },
         ),
         (
+            "PG216",
+            |d| set(mail(d), "IncomingMailServerUsername", s("ｔａｒｏ")),
+            |d| set(mail(d), "IncomingMailServerUsername", s("taro")),
+        ),
+        (
             "PG114",
             |d| set(mail(d), "PayloadType", s("com.apple.mail.manged")),
             |_| {},
@@ -586,7 +591,7 @@ fn every_rule_has_a_fixture() {
     // Tested elsewhere in this file: PG100 (unreadable inputs), PG113 (bytes before the
     // declaration), PG3xx (signed fixtures below).
     covered.extend([
-        "PG100", "PG113", "PG301", "PG302", "PG303", "PG304", "PG305",
+        "PG100", "PG113", "PG116", "PG301", "PG302", "PG303", "PG304", "PG305",
     ]);
     // Found on live servers: tests/probe.rs has their fixtures.
     covered.extend([

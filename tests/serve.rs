@@ -231,10 +231,16 @@ fn body_size_limit() {
         &[("email", "taro@i.softbank.jp"), ("name", &big)],
     );
     assert_eq!(r.status, 413);
-    // Just under the limit is still a normal validation answer.
-    let ok = post(
+    // Under the body limit, a name longer than 256 characters is a validation answer.
+    let long = post(
         &format!("{}profile", s.url),
         &[("email", "taro@i.softbank.jp"), ("name", &"x".repeat(2000))],
+    );
+    assert_eq!(long.status, 400);
+    assert!(long.text().contains("at most 256"));
+    let ok = post(
+        &format!("{}profile", s.url),
+        &[("email", "taro@i.softbank.jp"), ("name", &"x".repeat(200))],
     );
     assert_eq!(ok.status, 200);
 }

@@ -71,8 +71,11 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     let summary = bulk::run(&args.csv, &opts, |r| {
         rows += 1;
         if let Status::Failed(e) = &r.status {
+            // The row's address, cut for the message (the error itself quotes it cut too).
             let who = if r.email.is_empty() || e.starts_with(&format!("{}: ", r.email)) {
                 String::new()
+            } else if r.email.chars().count() > 60 {
+                format!("{}: ", crate::text::shown(&r.email))
             } else {
                 format!("{}: ", r.email)
             };

@@ -30,10 +30,13 @@ pub fn run(args: InspectArgs, _ctx: &Ctx) -> Result<Verdict> {
     if let Some(e) = &opened.error {
         return Err(Error::input(shown, e.clone()));
     }
-    let value = opened
-        .content
-        .as_deref()
-        .map(|c| plist::Value::from_reader(std::io::Cursor::new(c)));
+    // Depth-limited: a hostile file nested 150 000 deep is refused, not a stack overflow.
+    let parsed = opened.content.as_deref().map(crate::lint::parse_plist_full);
+    let duplicates = parsed
+        .as_ref()
+        .and_then(|p| p.as_ref().ok())
+        .is_some_and(|p| !p.duplicates.is_empty());
+    let value = parsed.map(|p| p.map(|p| p.value));
     let profile_ok = matches!(value, Some(Ok(_)));
 
     let mut out = String::new();
@@ -63,7 +66,12 @@ pub fn run(args: InspectArgs, _ctx: &Ctx) -> Result<Verdict> {
                     out.push('\n');
                     let content = opened.content.as_deref().unwrap_or_default();
                     let secret = super::sign::holds_password(v);
-                    if container::sniff(content) == container::Form::XmlPlist && !secret {
+                    // The file's own text only when it hides nothing: a key given twice may
+                    // carry a password the parsed value does not show.
+                    let raw_text = !secret
+                        && !duplicates
+                        && !String::from_utf8_lossy(content).contains("Password</key>");
+                    if container::sniff(content) == container::Form::XmlPlist && raw_text {
                         out.push_str(&String::from_utf8_lossy(content));
                     } else {
                         // Binary content is shown as XML; passwords are never printed.

@@ -70,6 +70,40 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
                 .map_err(|e| Error::io("<stdout>", e))?;
         }
         Some(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if !parent.is_dir() {
+                    return Err(Error::input(
+                        "--output",
+                        format!(
+                            "the folder {} does not exist; create it first (mkdir -p {})",
+                            parent.display(),
+                            parent.display()
+                        ),
+                    ));
+                }
+            }
+            if output::regular_or_absent(path, "give a file name (or -o - for standard output)")? {
+                let same = std::fs::read(path).is_ok_and(|old| old == bytes);
+                if same {
+                    ctx.info(&format!(
+                        "{} is already this profile; left unchanged",
+                        path.display()
+                    ));
+                    for n in &rendered.notes {
+                        ctx.note(n);
+                    }
+                    return Ok(());
+                }
+                if !args.force {
+                    return Err(Error::input(
+                        "--output",
+                        format!(
+                            "{} exists and holds another profile; --force replaces it, or choose another name",
+                            path.display()
+                        ),
+                    ));
+                }
+            }
             let mode = if secret { Mode::Secret } else { Mode::Public };
             output::write_atomic(path, &bytes, mode)?;
             let Payload::Mail(m) = &rendered.profile.content[0];
@@ -86,13 +120,13 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
         }
     }
     if secret {
-        let shown = target
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "the profile".into());
-        ctx.warn(&format!(
-            "{shown} holds the mail password in clear text (file mode 0600); hand it over only on a channel you trust and delete it after installing"
-        ));
+        ctx.warn(&match &target {
+            Some(p) => format!(
+                "{} holds the mail password in clear text (file mode 0600); hand it over only on a channel you trust and delete it after installing",
+                p.display()
+            ),
+            None => "the profile holds the mail password in clear text; hand it over only on a channel you trust".to_string(),
+        });
     }
     for n in &rendered.notes {
         ctx.note(n);

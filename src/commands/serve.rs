@@ -74,20 +74,68 @@ pub fn run(args: ServeArgs, registry: Registry, ctx: &Ctx) -> Result<()> {
             eprintln!("shutting down");
             h.graceful_shutdown(Some(Duration::from_secs(10)));
         });
-        let server = axum_server::from_tcp(listener)
+        let mut server = axum_server::from_tcp(listener)
             .map_err(|e| Error::Other(e.to_string()))?
-            .handle(handle);
+            .handle(handle)
+            .first_request_timeout(serve::HEADER_TIMEOUT);
+        // Slow clients: the headers of every request (the first, and each on a kept-alive
+        // connection) must arrive within HEADER_TIMEOUT.
+        server
+            .http_builder()
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(serve::HEADER_TIMEOUT);
+        let limits = serve::Limits::new(
+            max_connections(),
+            serve::PER_CLIENT_CONNECTIONS,
+            args.log != serve::LogLevel::Off,
+        );
         let served = match tls {
             Some(config) => {
                 server
-                    .acceptor(axum_server::tls_openssl::OpenSSLAcceptor::new(config))
+                    .acceptor(serve::LimitAcceptor {
+                        limits,
+                        inner: axum_server::tls_openssl::OpenSSLAcceptor::new(config),
+                    })
                     .serve(app)
                     .await
             }
-            None => server.serve(app).await,
+            None => {
+                server
+                    .acceptor(serve::LimitAcceptor {
+                        limits,
+                        inner: axum_server::accept::DefaultAcceptor,
+                    })
+                    .serve(app)
+                    .await
+            }
         };
         served.map_err(|e| Error::Other(format!("server error: {e}")))
     })
+}
+
+/// How many connections the server holds at once: what the file-descriptor limit allows (raised
+/// to its hard limit), less a margin for files, logs and the listener.
+fn max_connections() -> usize {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrlimit/setrlimit with a valid, owned struct.
+        unsafe {
+            let mut lim: libc::rlimit = std::mem::zeroed();
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+                if lim.rlim_cur < lim.rlim_max {
+                    let mut raised = lim;
+                    raised.rlim_cur = lim.rlim_max.min(65_536);
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                        lim = raised;
+                    }
+                }
+                return (lim.rlim_cur as usize).saturating_sub(64).clamp(16, 16_384);
+            }
+        }
+    }
+    #[allow(unreachable_code)]
+    960
 }
 
 async fn shutdown_signal() {

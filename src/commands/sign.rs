@@ -33,8 +33,21 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
         }
         Form::Unknown => return Err(Error::input(shown, "is not a property list")),
     }
-    let value = plist::Value::from_reader(std::io::Cursor::new(&bytes))
-        .map_err(|e| Error::input(&shown, format!("is not a valid property list: {e}")))?;
+    let value = crate::lint::parse_plist(&bytes)
+        .map(|(v, _)| v)
+        .map_err(|e| Error::input(&shown, e))?;
+    // Only a profile is signed: a Configuration dictionary.
+    if value
+        .as_dictionary()
+        .and_then(|d| d.get("PayloadType"))
+        .and_then(|v| v.as_string())
+        != Some("Configuration")
+    {
+        return Err(Error::input(
+            &shown,
+            "is a property list but not a profile (its top-level PayloadType is not Configuration); nothing was signed",
+        ));
+    }
     let secret = holds_password(&value);
     let signed = signer.sign(&bytes)?;
     if args.output == Path::new("-") {

@@ -183,6 +183,8 @@ pub struct Ctx<'a> {
     pub now: i64,
     /// Leading bytes before the XML declaration (whitespace, blank lines).
     pub junk_before_declaration: bool,
+    /// Key paths given twice in one dictionary.
+    pub duplicate_keys: Vec<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -243,6 +245,7 @@ pub fn lint_bytes(bytes: &[u8], opts: &Options<'_>) -> Vec<Finding> {
 pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
     let opened = container::open(bytes, opts.verifier);
     let mut findings = Vec::new();
+    let mut duplicates = Vec::new();
     let unreadable = |msg: String, out: &mut Vec<Finding>| {
         out.push(Finding {
             rule: UNREADABLE,
@@ -256,7 +259,10 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
     let parsed = match (&opened.error, &opened.content) {
         (Some(e), _) => Err(e.clone()),
         (None, None) => Err("the signed file's content could not be extracted".into()),
-        (None, Some(content)) => parse_plist(content),
+        (None, Some(content)) => parse_plist_full(content).map(|p| {
+            duplicates = p.duplicates;
+            (p.value, p.junk)
+        }),
     };
     // A generator's template does not parse; its template syntax is reported line by line, and
     // when the template with its expressions blanked out parses, the rules run on that skeleton.
@@ -308,6 +314,7 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         mails: Vec::new(),
         now: opts.now,
         junk_before_declaration: junk,
+        duplicate_keys: duplicates,
     };
     let mails: Vec<Mail<'_>> = if root_ok {
         ctx.payloads()
@@ -451,6 +458,21 @@ fn apply_overrides(
 /// Parses a plist with a nesting limit. Returns the value and whether there were bytes before
 /// the XML declaration.
 pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
+    parse_plist_full(content).map(|p| (p.value, p.junk))
+}
+
+/// A parsed property list and what the parse noticed on the way.
+pub struct Parsed {
+    pub value: Value,
+    /// Bytes before the XML declaration.
+    pub junk: bool,
+    /// Key paths given twice in one dictionary (the value kept is the last one).
+    pub duplicates: Vec<String>,
+}
+
+/// [`parse_plist`], with the keys that appear twice in a dictionary.
+pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
+    let mut duplicates = Vec::new();
     let mut junk = false;
     let utf8;
     let mut bytes: &[u8] = content;
@@ -499,6 +521,8 @@ pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
         Dict(Dictionary, Option<String>),
     }
     let mut stack: Vec<Open> = Vec::new();
+    // The key path of each open collection, for duplicate keys.
+    let mut paths: Vec<String> = Vec::new();
     let mut root: Option<Value> = None;
     let reader = plist::stream::Reader::new(std::io::Cursor::new(bytes));
     for event in reader {
@@ -510,6 +534,13 @@ pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
                         "nested more than {MAX_DEPTH} levels deep; not a profile"
                     ));
                 }
+                let path = match (stack.last(), paths.last()) {
+                    (Some(Open::Array(a)), Some(p)) => format!("{p}[{}]", a.len()),
+                    (Some(Open::Dict(_, Some(k))), Some(p)) if p.is_empty() => k.clone(),
+                    (Some(Open::Dict(_, Some(k))), Some(p)) => format!("{p}.{k}"),
+                    _ => String::new(),
+                };
+                paths.push(path);
                 stack.push(if matches!(event, Event::StartArray(_)) {
                     Open::Array(Vec::new())
                 } else {
@@ -517,7 +548,7 @@ pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
                 });
                 continue;
             }
-            Event::EndCollection => match stack.pop() {
+            Event::EndCollection => match (paths.pop(), stack.pop()).1 {
                 Some(Open::Array(a)) => Value::Array(a),
                 Some(Open::Dict(d, None)) => Value::Dictionary(d),
                 Some(Open::Dict(_, Some(k))) => {
@@ -550,6 +581,14 @@ pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
             Some(Open::Array(a)) => a.push(value),
             Some(Open::Dict(d, key)) => match key.take() {
                 Some(k) => {
+                    if d.contains_key(&k) && duplicates.len() < 100 {
+                        let p = paths.last().map(String::as_str).unwrap_or("");
+                        duplicates.push(if p.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{p}.{k}")
+                        });
+                    }
                     d.insert(k, value);
                 }
                 None => {
@@ -561,7 +600,11 @@ pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {
         }
     }
     match (root, stack.is_empty()) {
-        (Some(v), true) => Ok((v, junk)),
+        (Some(value), true) => Ok(Parsed {
+            value,
+            junk,
+            duplicates,
+        }),
         _ => Err("not a valid property list: it ends early".into()),
     }
 }

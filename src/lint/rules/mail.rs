@@ -116,6 +116,35 @@ pub static PLAINTEXT_PORT: Rule = Rule {
     },
 };
 
+pub static IME_TEXT: Rule = Rule {
+    id: "PG216",
+    name: "invisible-or-full-width",
+    severity: Severity::Error,
+    summary: "Full-width letters (ｔａｒｏ), a full-width ＠ or an invisible character (zero-width space, bidi control) in an address, username or host name",
+    why: "Text typed with a Japanese IME in full-width mode, or pasted from a web page, looks right on screen but is not the ASCII the server expects: the login fails or the host does not resolve.",
+    phone_ja: "ユーザ名またはパスワードが間違っています / サーバに接続できません",
+    phone_en: "The user name or password is incorrect / Cannot connect to the server",
+    example: "<key>IncomingMailServerUsername</key><string>ｔａｒｏ</string>",
+    fix: "Retype the value in half-width characters; `help:` gives the corrected text.",
+    check: |ctx, sink| {
+        for m in &ctx.mails {
+            for key in ["EmailAddress", INCOMING.username, OUTGOING.username, INCOMING.host, OUTGOING.host] {
+                let Some(v) = m.string(key) else { continue };
+                if let Some((i, c)) = v.chars().enumerate().find(|(_, c)| crate::text::invisible(*c).is_some()) {
+                    let what = crate::text::invisible(c).unwrap_or("invisible character");
+                    let cleaned: String = v.chars().filter(|c| crate::text::invisible(*c).is_none()).collect();
+                    sink.emit(m.path(key), format!("{key} holds an invisible character ({what}, U+{:04X}) at position {}", c as u32, i + 1), Some(format!("write {cleaned:?}")));
+                    continue;
+                }
+                let (half, changed) = crate::text::halfwidth(v);
+                if changed {
+                    sink.emit(m.path(key), format!("{key} {v:?} is typed in full-width characters"), Some(format!("write {half:?}")));
+                }
+            }
+        }
+    },
+};
+
 /// Ports of the other direction's protocols: IMAP/POP ports for outgoing mail, SMTP ports for
 /// incoming.
 const INCOMING_ONLY_PORTS: &[i64] = &[993, 995, 143, 110];

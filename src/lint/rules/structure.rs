@@ -230,6 +230,23 @@ pub static PORT_RANGE: Rule = Rule {
     check: |ctx, sink| schema_problems(ctx, sink, |p| matches!(p, Problem::NotAllowed { allowed, .. } if is_port_range(*allowed))),
 };
 
+pub static DUPLICATE_KEY: Rule = Rule {
+    id: "PG116",
+    name: "duplicate-key",
+    severity: Severity::Error,
+    summary: "A key given twice in one dictionary",
+    why: "A property list dictionary holds each key once. The phone's parser keeps one of the two values — not necessarily the one the author meant — and an editor shows the other; a second IncomingPassword or host name hides what the profile really does.",
+    phone_ja: "(どちらか一方の値だけが使われます)",
+    phone_en: "(only one of the two values is used)",
+    example: "<key>IncomingMailServerHostName</key><string>a</string> … <key>IncomingMailServerHostName</key><string>b</string>",
+    fix: "Keep one of the two keys, with the value you mean.",
+    check: |ctx, sink| {
+        for path in &ctx.duplicate_keys {
+            sink.emit(path.clone(), format!("{path} is given twice in the same dictionary; only one value is used"), Some("remove one of them".into()));
+        }
+    },
+};
+
 pub static UNKNOWN_PAYLOAD_TYPE: Rule = Rule {
     id: "PG114",
     name: "unknown-payload-type",
