@@ -273,6 +273,7 @@ fn render_row(row: &Row, opts: &Options<'_>) -> Rendered {
                 ("--org: ", "organization: "),
                 ("--username: ", "username: "),
                 ("--description: ", "description: "),
+                ("--carrier: ", "carrier: "),
             ] {
                 if let Some(rest) = msg.strip_prefix(flag) {
                     msg = format!("{column}{rest}");
@@ -534,6 +535,17 @@ impl Manifest {
         self.done = true;
         Ok(())
     }
+}
+
+/// Reads and checks every row of a CSV as a run would, writing nothing (what `--strict` does
+/// first). `report` is called for every row, in line order.
+pub fn check(
+    csv_path: &Path,
+    opts: &Options<'_>,
+    mut report: impl FnMut(&RowResult),
+) -> Result<Summary> {
+    let csv_name = csv_path.display().to_string();
+    pass(csv_path, &csv_name, opts, false, &mut None, &mut report)
 }
 
 /// Runs a bulk job. `report` is called for every row (in line order), for progress and errors.

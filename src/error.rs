@@ -39,8 +39,26 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The profile about to be written fails its own lint rules.
+    #[error("{}", refused_text(findings))]
+    Refused { findings: Vec<crate::lint::Finding> },
+
     #[error("{0}")]
     Other(String),
+}
+
+fn refused_text(findings: &[crate::lint::Finding]) -> String {
+    let mut out = String::from("this profile would not work on the phone; nothing was written");
+    for f in findings {
+        out.push_str(&format!(
+            "\n  {}: {} {}: {}",
+            f.path,
+            f.rule,
+            f.severity.as_str(),
+            f.message
+        ));
+    }
+    out
 }
 
 impl Error {
@@ -65,6 +83,10 @@ impl Error {
             Error::UnknownDomain { .. } => Some(
                 "pass --carrier ID (see `profilegen carriers`), or give the servers with --imap-host and --smtp-host".into(),
             ),
+            Error::Refused { findings } => {
+                let helps: Vec<String> = findings.iter().filter_map(|f| f.help.clone()).collect();
+                (!helps.is_empty()).then(|| helps.join("; "))
+            }
             Error::UnknownCarrier { suggestion, .. } => Some(match suggestion {
                 Some(s) => format!("did you mean {s:?}? `profilegen carriers` lists them all"),
                 None => "`profilegen carriers` lists the presets".into(),

@@ -76,6 +76,10 @@ pub struct Server {
     /// Other (port, TLS) pairs the provider also accepts.
     #[serde(default)]
     pub also: Vec<AltPort>,
+    /// Ports with which this server cannot work: blocked on the provider's networks (outbound
+    /// port 25 in Japan) or not served (iCloud's 465). A profile with one of them is an error.
+    #[serde(default)]
+    pub refused: Vec<u16>,
     pub auth: Auth,
     pub username: UsernameRule,
 }
@@ -296,6 +300,15 @@ impl Preset {
                         f,
                         Some(format!("{name}.also[{i}].port")),
                         format!("port {} repeats the default port", a.port),
+                    ));
+                }
+            }
+            for (i, r) in s.refused.iter().enumerate() {
+                if s.ports().any(|p| p == *r) {
+                    return Err(err(
+                        f,
+                        Some(format!("{name}.refused[{i}]")),
+                        format!("port {r} is both accepted and refused"),
                     ));
                 }
             }

@@ -181,7 +181,7 @@ fn finding(
         severity: rule.severity,
         path: format!("{}:{}", target.host, target.port),
         message,
-        help,
+        help: help.or_else(|| Some(rule.fix.to_string())),
     }
 }
 

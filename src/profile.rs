@@ -226,9 +226,15 @@ impl Profile {
     /// Checks the serialised profile against the schema table. `new` runs this on every profile
     /// it writes, so a profile that contradicts the schema never leaves the program.
     pub fn schema_problems(&self) -> Vec<String> {
+        Profile::schema_problems_in(&self.to_value())
+    }
+
+    /// [`Profile::schema_problems`] of a profile already turned into a value.
+    pub fn schema_problems_in(value: &plist::Value) -> Vec<String> {
         use crate::schema;
-        let value = self.to_value();
-        let top = value.as_dictionary().expect("profile is a dictionary");
+        let Some(top) = value.as_dictionary() else {
+            return vec!["the profile is not a dictionary".into()];
+        };
         let mut out: Vec<String> = schema::check_dict(top, schema::TOP_LEVEL.keys, &[])
             .into_iter()
             .map(|p| format!("{p:?}"))

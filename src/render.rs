@@ -474,12 +474,32 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     }
     check_prefix(&req.identifier_prefix)?;
 
+    // One rule for the provider: a domain a preset owns gets that preset's verdict (a refusal
+    // included); a provider chosen by --carrier, the web menu or a CSV column applies only to
+    // domains no preset owns (a company domain hosted at Gmail, say).
+    let owner = registry.for_domain(&addr.domain);
     let preset: Option<&Preset> = match &req.carrier {
-        Some(id) => Some(registry.get(id).ok_or_else(|| Error::UnknownCarrier {
-            id: id.clone(),
-            suggestion: crate::schema::closest_key(id, registry.ids()).map(str::to_string),
-        })?),
-        None => registry.for_domain(&addr.domain),
+        Some(id) => {
+            let chosen = registry.get(id).ok_or_else(|| Error::UnknownCarrier {
+                id: id.clone(),
+                suggestion: crate::schema::closest_key(id, registry.ids()).map(str::to_string),
+            })?;
+            match owner {
+                Some(o) if o.id != chosen.id => {
+                    return Err(Error::input(
+                        "--carrier",
+                        format!(
+                            "{email} belongs to {} ({}), not to {}; leave --carrier out and the address's provider is used",
+                            o.display_name(req.lang),
+                            o.id,
+                            chosen.display_name(req.lang)
+                        ),
+                    ))
+                }
+                _ => Some(chosen),
+            }
+        }
+        None => owner,
     };
     if let Some(p) = preset {
         if let Some(u) = &p.unsupported {
@@ -740,12 +760,32 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         uuid: make_uuid(req.uuids, &format!("{identifier}\n{email_key}\nprofile")),
         version: 1,
     };
-    let problems = profile.schema_problems();
+    let value = profile.to_value();
+    let problems = Profile::schema_problems_in(&value);
     if !problems.is_empty() {
         return Err(Error::Other(format!(
             "internal error: the profile contradicts Apple's schema: {}",
             problems.join("; ")
         )));
+    }
+    // The linter's verdict on what is about to be written: errors refuse, warnings are said.
+    if let Some(root) = value.as_dictionary() {
+        let findings = crate::lint::check_profile(root, registry);
+        let (errors, rest): (Vec<_>, Vec<_>) = findings
+            .into_iter()
+            .partition(|f| f.severity == crate::lint::Severity::Error);
+        if !errors.is_empty() {
+            return Err(Error::Refused { findings: errors });
+        }
+        for f in rest {
+            warnings.push(format!(
+                "{} ({}): {}{}",
+                f.rule,
+                f.path,
+                f.message,
+                f.help.map(|h| format!("; {h}")).unwrap_or_default()
+            ));
+        }
     }
     Ok(Rendered {
         profile,

@@ -547,7 +547,7 @@ async fn make_profile(state: Arc<AppState>, headers: HeaderMap, form: ProfileFor
 /// The error as a person filling in the page reads it: options named as the page's fields.
 fn user_message(e: &crate::Error) -> String {
     let msg = e.to_string();
-    for (flag, field) in [("--name: ", "name: "), ("email: ", "")] {
+    for (flag, field) in [("--name: ", "name: "), ("email: ", ""), ("--carrier: ", "")] {
         if let Some(rest) = msg.strip_prefix(flag) {
             return format!("{field}{rest}");
         }

@@ -106,7 +106,9 @@ impl Sink<'_> {
             severity: self.rule.severity,
             path: path.into(),
             message: message.into(),
-            help,
+            // Every finding says what to do: the rule's own fix when the check has nothing
+            // more specific.
+            help: help.or_else(|| Some(self.rule.fix.to_string())),
         });
     }
 }
@@ -317,27 +319,7 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         duplicate_keys: duplicates,
     };
     let mails: Vec<Mail<'_>> = if root_ok {
-        ctx.payloads()
-            .filter(|(_, d)| {
-                d.get("PayloadType").and_then(Value::as_string)
-                    == Some(crate::profile::MAIL_PAYLOAD_TYPE)
-            })
-            .map(|(index, dict)| {
-                let address = dict
-                    .get("EmailAddress")
-                    .and_then(Value::as_string)
-                    .and_then(|s| Address::parse(s).ok());
-                let preset = address
-                    .as_ref()
-                    .and_then(|a| opts.presets.for_domain(&a.domain));
-                Mail {
-                    index,
-                    dict,
-                    address,
-                    preset,
-                }
-            })
-            .collect()
+        mails_of(&ctx, opts.presets)
     } else {
         Vec::new()
     };
@@ -390,6 +372,64 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         identifier,
         uuids,
     }
+}
+
+/// The mail payloads of a profile, with the preset of each address's domain.
+fn mails_of<'a>(ctx: &Ctx<'a>, presets: &'a Registry) -> Vec<Mail<'a>> {
+    ctx.payloads()
+        .filter(|(_, d)| {
+            d.get("PayloadType").and_then(Value::as_string)
+                == Some(crate::profile::MAIL_PAYLOAD_TYPE)
+        })
+        .map(|(index, dict)| {
+            let address = dict
+                .get("EmailAddress")
+                .and_then(Value::as_string)
+                .and_then(|s| Address::parse(s).ok());
+            let preset = address.as_ref().and_then(|a| presets.for_domain(&a.domain));
+            Mail {
+                index,
+                dict,
+                address,
+                preset,
+            }
+        })
+        .collect()
+}
+
+/// The file rules on a profile about to be written (by `new`, `bulk` or `serve`): every rule
+/// but the signature's, so that the generator and the linter cannot disagree. Info findings are
+/// left out.
+pub fn check_profile(root: &Dictionary, presets: &Registry) -> Vec<Finding> {
+    let opened = Opened {
+        form: container::Form::XmlPlist,
+        content: None,
+        signature: None,
+        error: None,
+    };
+    let mut ctx = Ctx {
+        opened: &opened,
+        root,
+        presets,
+        mails: Vec::new(),
+        now: crate::sign::now_unix(),
+        junk_before_declaration: false,
+        duplicate_keys: Vec::new(),
+    };
+    ctx.mails = mails_of(&ctx, presets);
+    let mut findings = Vec::new();
+    for rule in rules::ALL {
+        if rule.id.starts_with("PG3") || rule.severity == Severity::Info {
+            continue;
+        }
+        let mut sink = Sink {
+            rule,
+            out: &mut findings,
+        };
+        (rule.check)(&ctx, &mut sink);
+    }
+    findings.retain(|f| f.severity > Severity::Info);
+    findings
 }
 
 /// Finds PayloadUUIDs shared between files whose profiles have different identifiers: installing

@@ -47,7 +47,7 @@ pub fn text(reports: &[FileReport], color: bool, lang: crate::preset::Lang) -> S
                 let _ = writeln!(out, "  {} {h}", paint("help:", "1;32", color));
             }
             if let Some(rule) = rule(f.rule) {
-                let phone = lang.pick(rule.phone_ja, rule.phone_en);
+                let phone = phone_for(lang.pick(rule.phone_ja, rule.phone_en), &f.path);
                 if !phone.is_empty() {
                     let _ = writeln!(out, "  {} {phone}", paint("phone:", "1;34", color));
                 }
@@ -69,6 +69,26 @@ pub fn text(reports: &[FileReport], color: bool, lang: crate::preset::Lang) -> S
     out
 }
 
+/// The phone's message for a finding: a rule about both directions of a mail account lists
+/// both messages ("Cannot Get Mail / Cannot Send Mail"); a finding on one server keeps its own.
+pub fn phone_for(phone: &str, path: &str) -> String {
+    let sending = |p: &str| p.contains("送信") || p.contains("Send");
+    let receiving = |p: &str| p.contains("取得") || p.contains("Get Mail");
+    let parts: Vec<&str> = phone.split(" / ").collect();
+    let keep: Vec<&str> = if path.contains("Outgoing") {
+        parts.iter().copied().filter(|p| !receiving(p)).collect()
+    } else if path.contains("Incoming") {
+        parts.iter().copied().filter(|p| !sending(p)).collect()
+    } else {
+        parts.clone()
+    };
+    if keep.is_empty() {
+        phone.to_string()
+    } else {
+        keep.join(" / ")
+    }
+}
+
 /// A JSON array with one object per finding.
 pub fn json(reports: &[FileReport]) -> String {
     let items: Vec<_> = reports
@@ -84,7 +104,7 @@ pub fn json(reports: &[FileReport]) -> String {
                     "path": f.path,
                     "message": f.message,
                     "help": f.help,
-                    "phone": rule.map(|r| json!({"ja": r.phone_ja, "en": r.phone_en})),
+                    "phone": rule.map(|r| json!({"ja": phone_for(r.phone_ja, &f.path), "en": phone_for(r.phone_en, &f.path)})),
                 })
             })
         })

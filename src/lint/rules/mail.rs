@@ -323,15 +323,31 @@ pub static HOST_TYPO: Rule = Rule {
     },
 };
 
+/// The registrable part of a host name: the last two labels, or three under a Japanese
+/// second-level domain (co.jp, ne.jp, …). `imap.softbank.jp` → `softbank.jp`,
+/// `imap.spmode.ne.jp` → `spmode.ne.jp`.
+fn site(host: &str) -> String {
+    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+    let n = labels.len();
+    let jp_sld = n >= 3
+        && labels[n - 1] == "jp"
+        && matches!(
+            labels[n - 2],
+            "co" | "ne" | "or" | "ac" | "ad" | "go" | "ed" | "gr" | "lg"
+        );
+    let keep = if jp_sld { 3 } else { 2 };
+    labels[n.saturating_sub(keep)..].join(".")
+}
+
 pub static STALE_SETTINGS: Rule = Rule {
     id: "PG207",
     name: "stale-settings",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     summary: "A host or port that differs from the current settings of the address's provider",
-    why: "Providers move servers and close ports; carrier profiles made years ago, or copied from an old article, keep the old values and stop working.",
+    why: "Providers move servers and close ports; carrier profiles made years ago, or copied from an old article, keep the old values. A host outside the provider's domain (imap.softbank.co.jp, imap.docomo.ne.jp) or a port the provider refuses (outbound 25 on Japanese networks, iCloud's 465) cannot work: error. Another host in the provider's own domain, or a port it does not list, may work but is not the recommendation: warning.",
     phone_ja: "サーバに接続できません / メールを取得できません",
     phone_en: "Cannot connect to the server / Cannot Get Mail",
-    example: "a @i.softbank.jp account with IncomingMailServerPortNumber 143",
+    example: "a @i.softbank.jp account with OutgoingMailServerPortNumber 25",
     fix: "Regenerate the profile from the preset: `profilegen new --email ADDRESS`, then remove the old profile from the phone.",
     check: |ctx, sink| {
         let known = ctx.presets.known_hosts();
@@ -341,13 +357,26 @@ pub static STALE_SETTINGS: Rule = Rule {
             let h = host.trim().to_ascii_lowercase();
             if h == expected.host {
                 if let Some(port) = m.port(k.port) {
-                    if !expected.ports().any(|p| i64::from(p) == port) {
-                        let ports: Vec<String> = expected.ports().map(|p| p.to_string()).collect();
-                        sink.emit(m.path(k.port), format!("{} accepts {} on port {}, not {port}", preset.name_en, expected.host, ports.join(" or ")), Some(format!("use port {}", expected.port)));
+                    let listed = expected.ports().any(|p| i64::from(p) == port);
+                    let refused = expected.refused.iter().any(|p| i64::from(*p) == port);
+                    let ports: Vec<String> = expected.ports().map(|p| p.to_string()).collect();
+                    let msg = format!("{} accepts {} on port {}, not {port}", preset.name_en, expected.host, ports.join(" or "));
+                    let help = Some(format!("use port {}", expected.port));
+                    // A port of the other direction's protocol is PG215's.
+                    let other = if k.label == "outgoing" { INCOMING_ONLY_PORTS } else { OUTGOING_ONLY_PORTS };
+                    if refused {
+                        sink.emit(m.path(k.port), format!("{msg}: port {port} is refused or blocked, so the phone cannot connect"), help);
+                    } else if !listed && !other.contains(&port) {
+                        sink.emit_at(Severity::Warning, m.path(k.port), msg, help);
                     }
                 }
             } else if host_problem(host).is_none() && typo_of(host, known).is_none() && ctx.preset_of_host(&h).is_none() {
-                sink.emit(m.path(k.host), format!("{host} is not {}'s {} server {}", preset.name_en, k.label, expected.host), Some(format!("use {} (`profilegen carriers show {}`)", expected.host, preset.id)));
+                let help = Some(format!("use {} (`profilegen carriers show {}`)", expected.host, preset.id));
+                if site(&h) != site(&expected.host) {
+                    sink.emit(m.path(k.host), format!("{host} is not {}'s {} server {}: it is outside {}, so the phone cannot log in there", preset.name_en, k.label, expected.host, site(&expected.host)), help);
+                } else {
+                    sink.emit_at(Severity::Warning, m.path(k.host), format!("{host} is not {}'s {} server {}", preset.name_en, k.label, expected.host), help);
+                }
             }
         }
     },

@@ -23,8 +23,8 @@ pub static JUNK_BEFORE_DECLARATION: Rule = Rule {
     severity: Severity::Warning,
     summary: "White space or blank lines before the `<?xml` declaration",
     why: "XML forbids anything before the declaration. Strict parsers (Python's plistlib among them) refuse such a file; the phone may too.",
-    phone_ja: "プロファイルをインストールできません",
-    phone_en: "The profile could not be installed",
+    phone_ja: "(厳密なパーサでは)プロファイルをインストールできません",
+    phone_en: "(with a strict parser) The profile could not be installed",
     example: "\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
     fix: "Remove everything before `<?xml`.",
     check: |ctx, sink| {
