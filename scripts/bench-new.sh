@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=target/release/profilegen
+bin="${CARGO_TARGET_DIR:-target}/release/profilegen"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "machine: $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

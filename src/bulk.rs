@@ -549,12 +549,18 @@ pub fn check(
 }
 
 /// Runs a bulk job. `report` is called for every row (in line order), for progress and errors.
-pub fn run(
+pub fn run(csv_path: &Path, opts: &Options<'_>, report: impl FnMut(&RowResult)) -> Result<Summary> {
+    run_named(csv_path, &csv_path.display().to_string(), opts, report)
+}
+
+/// [`run`], naming the CSV `csv_name` in messages (`<stdin>`).
+pub fn run_named(
     csv_path: &Path,
+    csv_name: &str,
     opts: &Options<'_>,
     mut report: impl FnMut(&RowResult),
 ) -> Result<Summary> {
-    let csv_name = csv_path.display().to_string();
+    let csv_name = csv_name.to_string();
     match std::fs::metadata(&opts.out_dir) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {

@@ -67,6 +67,10 @@ pub enum Command {
         /// A shell, or "man" for the man page (roff)
         #[arg(value_name = "SHELL|man")]
         target: String,
+        /// With "man": write every page (profilegen.1 and profilegen-SUBCOMMAND.1) into this
+        /// directory instead of printing the top page
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -119,6 +123,25 @@ pub struct ProbeArgs {
     pub fail_on: crate::lint::Severity,
 }
 
+/// `ADDR:PORT` or `NAME:PORT` (`localhost:8080`): the first address the name resolves to, IPv4
+/// first.
+fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(a) = s.parse() {
+        return Ok(a);
+    }
+    let addrs: Vec<std::net::SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("{s:?} is not ADDR:PORT or NAME:PORT ({e})"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{s:?} resolves to no address"))
+}
+
 fn parse_resolve(s: &str) -> Result<(String, std::net::IpAddr), String> {
     let (name, addr) = s
         .split_once('=')
@@ -146,7 +169,7 @@ Routes: GET / (the page), POST /profile (the form), GET /profile?email=ADDRESS[&
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on; anything but loopback must be given explicitly
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
     pub listen: std::net::SocketAddr,
     /// TLS certificate chain (PEM) for HTTPS
     #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
@@ -301,7 +324,7 @@ Examples:
 Set SOURCE_DATE_EPOCH to fix the signing time and make signed output byte-identical across runs.";
 
 const INSPECT_HELP: &str = "\
-Exit status: 0 verified (or unsigned and readable), 1 signature or chain not verified, 2 cannot read.";
+Exit status: 0 signed and verified, 1 unsigned, or signature or chain not verified, 2 cannot read.";
 
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Signing")]
@@ -424,15 +447,6 @@ pub struct NewArgs {
     #[arg(long, value_name = "TEXT")]
     pub account_description: Option<String>,
 
-    #[command(flatten)]
-    pub servers: ServerArgs,
-
-    #[command(flatten)]
-    pub password: PasswordArgs,
-
-    #[command(flatten)]
-    pub sign: SignArgs,
-
     /// Start of the PayloadIdentifier; the account is appended
     #[arg(long, value_name = "PREFIX", default_value = DEFAULT_IDENTIFIER_PREFIX)]
     pub identifier_prefix: String,
@@ -451,6 +465,17 @@ pub struct NewArgs {
     /// Replace an existing output file that differs
     #[arg(long)]
     pub force: bool,
+
+    // The groups with headings of their own come last, so that clap's "next heading" does not
+    // pull the plain options above under "Signing".
+    #[command(flatten)]
+    pub servers: ServerArgs,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+
+    #[command(flatten)]
+    pub sign: SignArgs,
 }
 
 #[derive(Debug, Args)]

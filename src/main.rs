@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             .and_then(|r| commands::carriers::run(args, &r, &ctx))
             .map(|()| 0),
         Command::Sign(args) => commands::sign::run(args, &ctx).map(|()| 0),
-        Command::Completions { target } => completions(&target),
+        Command::Completions { target, dir } => completions(&target, dir.as_deref()),
         Command::Serve(args) => registry()
             .and_then(|r| commands::serve::run(*args, r, &ctx))
             .map(|()| 0),
@@ -75,9 +75,21 @@ fn main() -> ExitCode {
 
 /// Shell completions or the man page, from the clap definitions (so they never disagree with
 /// `--help`).
-fn completions(target: &str) -> Result<u8, profilegen::Error> {
+fn completions(target: &str, dir: Option<&std::path::Path>) -> Result<u8, profilegen::Error> {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
+    if let (true, Some(dir)) = (target == "man", dir) {
+        // Every page the top page names: profilegen.1 and profilegen-SUB.1.
+        std::fs::create_dir_all(dir).map_err(|e| profilegen::Error::io(dir, e))?;
+        clap_mangen::generate_to(cmd, dir).map_err(|e| profilegen::Error::io(dir, e))?;
+        return Ok(0);
+    }
+    if dir.is_some() {
+        return Err(profilegen::Error::input(
+            "completions",
+            "a directory is only for \"man\" (every man page)",
+        ));
+    }
     let mut out = std::io::stdout().lock();
     if target == "man" {
         clap_mangen::Man::new(cmd)

@@ -546,7 +546,11 @@ async fn make_profile(state: Arc<AppState>, headers: HeaderMap, form: ProfileFor
 
 /// The error as a person filling in the page reads it: options named as the page's fields.
 fn user_message(e: &crate::Error) -> String {
-    let msg = e.to_string();
+    // Advice in the page's words, not the command line's.
+    let msg = e.to_string().replace(
+        "leave --carrier out",
+        "choose \"automatic\" in the provider menu",
+    );
     for (flag, field) in [("--name: ", "name: "), ("email: ", ""), ("--carrier: ", "")] {
         if let Some(rest) = msg.strip_prefix(flag) {
             return format!("{field}{rest}");

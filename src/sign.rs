@@ -152,25 +152,37 @@ impl Identity {
                     Ok(p) => p,
                     Err(_) => {
                         let pass = passphrase.get(path)?;
-                        p12.parse2(pass.expose()).map_err(|_| {
-                            Error::Other(format!(
-                                "{}: cannot open the PKCS#12 file: wrong passphrase?",
-                                path.display()
-                            ))
-                        })?
+                        match p12.parse2(pass.expose()) {
+                            Ok(p) => p,
+                            Err(first) => {
+                                // Older Windows and macOS exports use RC2-40 and 3DES, which
+                                // OpenSSL 3 keeps in its legacy provider.
+                                if load_legacy_provider() {
+                                    if let Ok(p) = p12.parse2(pass.expose()) {
+                                        return identity_from(path, p);
+                                    }
+                                }
+                                let reason = first_reason(&first).to_ascii_lowercase();
+                                let legacy = reason.contains("unsupported")
+                                    || reason.contains("rc2")
+                                    || reason.contains("fetch");
+                                return Err(Error::Other(if legacy {
+                                    format!(
+                                        "{}: the PKCS#12 file uses legacy encryption (RC2/3DES) that this OpenSSL cannot load; convert it: openssl pkcs12 -legacy -in {} -nodes | openssl pkcs12 -export -out new.p12",
+                                        path.display(),
+                                        path.display()
+                                    )
+                                } else {
+                                    format!(
+                                        "{}: cannot open the PKCS#12 file: wrong passphrase?",
+                                        path.display()
+                                    )
+                                }));
+                            }
+                        }
                     }
                 };
-                let cert = parsed.cert.ok_or_else(|| {
-                    Error::Other(format!("{}: holds no certificate", path.display()))
-                })?;
-                let key = parsed.pkey.ok_or_else(|| {
-                    Error::Other(format!("{}: holds no private key", path.display()))
-                })?;
-                let chain = parsed
-                    .ca
-                    .map(|s| s.into_iter().collect())
-                    .unwrap_or_default();
-                Ok(Identity { cert, key, chain })
+                identity_from(path, parsed)
             }
         }
     }
@@ -291,6 +303,37 @@ impl Identity {
         }
         Ok(warnings)
     }
+}
+
+/// The identity in a parsed PKCS#12 file.
+fn identity_from(path: &Path, parsed: openssl::pkcs12::ParsedPkcs12_2) -> Result<Identity> {
+    let cert = parsed
+        .cert
+        .ok_or_else(|| Error::Other(format!("{}: holds no certificate", path.display())))?;
+    let key = parsed
+        .pkey
+        .ok_or_else(|| Error::Other(format!("{}: holds no private key", path.display())))?;
+    let chain = parsed
+        .ca
+        .map(|s| s.into_iter().collect())
+        .unwrap_or_default();
+    Ok(Identity { cert, key, chain })
+}
+
+/// Loads OpenSSL 3's legacy provider (and keeps the default one), once; false when it is not
+/// installed.
+fn load_legacy_provider() -> bool {
+    static LOADED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *LOADED.get_or_init(|| {
+        match openssl::provider::Provider::try_load(None, "legacy", true) {
+            Ok(p) => {
+                // Providers stay loaded for the life of the process.
+                std::mem::forget(p);
+                true
+            }
+            Err(_) => false,
+        }
+    })
 }
 
 /// keyUsage digitalSignature: `Some(false)` when the extension is present without it.

@@ -17,6 +17,28 @@ pub enum Outcome {
 }
 
 pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
+    // `bulk -`: the list comes on standard input; it is kept in a private temporary file (the
+    // reader reads the file twice, once for line numbers) and named <stdin> in messages.
+    let mut args = args;
+    let mut shown_csv = args.csv.clone();
+    let _spool;
+    if args.csv == std::path::Path::new("-") {
+        let mut tmp = tempfile::NamedTempFile::new().map_err(|e| Error::io("<temp>", e))?;
+        let copied = std::io::copy(
+            &mut std::io::Read::take(std::io::stdin().lock(), 1 << 30),
+            tmp.as_file_mut(),
+        )
+        .map_err(|e| Error::io("<stdin>", e))?;
+        if copied >= 1 << 30 {
+            return Err(Error::input(
+                "<stdin>",
+                "more than 1 GiB of CSV; give a file",
+            ));
+        }
+        args.csv = tmp.path().to_path_buf();
+        shown_csv = std::path::PathBuf::from("<stdin>");
+        _spool = tmp;
+    }
     if let Some(n) = args.jobs {
         if n == 0 {
             return Err(Error::input("--jobs", "must be at least 1"));
@@ -65,10 +87,10 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     } else {
         None
     };
-    let csv = args.csv.clone();
+    let csv = shown_csv.clone();
     let start = Instant::now();
     let mut rows = 0u64;
-    let summary = bulk::run(&args.csv, &opts, |r| {
+    let summary = bulk::run_named(&args.csv, &shown_csv.display().to_string(), &opts, |r| {
         rows += 1;
         if let Status::Failed(e) = &r.status {
             // The row's address, cut for the message (the error itself quotes it cut too).

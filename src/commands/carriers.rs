@@ -115,7 +115,11 @@ fn server(out: &mut String, label: &str, s: &Server) {
 
 fn show(p: &Preset, ctx: &Ctx) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {} / {}", p.id, p.name, p.name_en);
+    if p.name == p.name_en {
+        let _ = writeln!(out, "{} — {}", p.id, p.name);
+    } else {
+        let _ = writeln!(out, "{} — {} / {}", p.id, p.name, p.name_en);
+    }
     let _ = writeln!(
         out,
         "status: {}   confidence: {:?}",

@@ -137,6 +137,12 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
 /// The password, when the user asked to embed one. Never from argv.
 fn read_password(args: &PasswordArgs, email: &str) -> Result<Option<Secret>> {
     if args.password_stdin {
+        // On a terminal, standard input would echo the password: ask without echo instead.
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            let p = rpassword::prompt_password(format!("Password for {}: ", email.trim()))
+                .map_err(|e| Error::input("--password-stdin", format!("cannot read it: {e}")))?;
+            return Ok(Some(Secret::new(p)));
+        }
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
