@@ -312,6 +312,8 @@ struct Texts {
     signed: &'static str,
     unsigned: &'static str,
     other_lang: &'static str,
+    notes: &'static str,
+    unverified_note: &'static str,
 }
 
 fn texts(lang: Lang) -> Texts {
@@ -335,6 +337,8 @@ fn texts(lang: Lang) -> Texts {
             signed: "このプロファイルには署名があります。",
             unsigned: "このプロファイルには署名がありません(「未検証」と表示されます)。",
             other_lang: "English",
+            notes: "インストールの前に: プロバイダごとの注意",
+            unverified_note: "この設定は未確認です。プロバイダの案内と照らし合わせてください。",
         },
         Lang::En => Texts {
             title: "Mail settings profile",
@@ -355,6 +359,8 @@ fn texts(lang: Lang) -> Texts {
             signed: "This profile is signed.",
             unsigned: "This profile is not signed (the phone shows \"Not Verified\").",
             other_lang: "日本語",
+            notes: "Before installing: notes for each provider",
+            unverified_note: "These settings are unverified; check them against the provider's instructions.",
         },
     }
 }
@@ -401,6 +407,8 @@ struct CarrierOption {
     id: String,
     name: String,
     unverified: bool,
+    /// The preset's notes in the page's language (passwords, login IDs, routes).
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -424,6 +432,11 @@ fn page(state: &AppState, lang: Lang, form: &ProfileForm, error: Option<&str>) -
             id: p.id.clone(),
             name: p.display_name(lang).to_string(),
             unverified: p.status == Status::Unverified,
+            notes: p
+                .notes
+                .iter()
+                .map(|n| lang.pick(&n.ja, &n.en).to_string())
+                .collect(),
         })
         .collect();
     let tmpl = state.page.get_template("index.html").expect("page");
@@ -607,7 +620,12 @@ async fn rate_limit(
             let secs = wait.as_millis().div_ceil(1000).max(1) as u64;
             let mut resp = (
                 StatusCode::TOO_MANY_REQUESTS,
-                format!("too many requests; try again in {secs} s\n"),
+                match language(None, req.headers()) {
+                    Lang::Ja => {
+                        format!("リクエストが多すぎます。{secs} 秒後にもう一度お試しください。\n")
+                    }
+                    Lang::En => format!("too many requests; try again in {secs} s\n"),
+                },
             )
                 .into_response();
             resp.headers_mut()

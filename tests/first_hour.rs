@@ -600,3 +600,27 @@ fn smaller_things() {
     let ih = String::from_utf8(bin().args(["inspect", "--help"]).output().unwrap().stdout).unwrap();
     assert!(ih.contains("1 unsigned"), "{ih}");
 }
+
+// 5 (part): the web page shows the providers' notes and the unverified warning before the
+// download, and its rate-limit answer in the page's language.
+#[test]
+fn the_page_shows_provider_notes_and_answers_in_japanese() {
+    let server = common::Server::start(&["--rate-limit", "1"]);
+    let page = ureq::get(&server.url)
+        .set("Accept-Language", "ja")
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("IMAP専用パスワード"), "docomo's note");
+    assert!(page.contains("dアカウントID"));
+    assert!(page.contains("この設定は未確認です"), "au is unverified");
+    let url = format!("{}profile?email=taro@gmail.com", server.url);
+    let _ = ureq::get(&url).set("Accept-Language", "ja").call();
+    match ureq::get(&url).set("Accept-Language", "ja").call() {
+        Err(ureq::Error::Status(429, r)) => {
+            assert!(r.into_string().unwrap().contains("秒後にもう一度"));
+        }
+        other => panic!("expected 429, got {:?}", other.map(|r| r.status())),
+    }
+}

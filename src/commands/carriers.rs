@@ -84,20 +84,9 @@ fn list(registry: &Registry, ctx: &Ctx) -> String {
     out
 }
 
-/// Terminal columns a string takes: East Asian wide characters count two.
+/// Terminal columns a string takes (East Asian wide characters count two), by Unicode's tables.
 fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 fn server(out: &mut String, label: &str, s: &Server) {
