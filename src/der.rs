@@ -283,29 +283,34 @@ fn signing_time(attrs: &[u8]) -> Option<String> {
         }
         let (set, _) = expect(rest, 0x31)?;
         let (t, _) = read(set.content)?;
-        let s = std::str::from_utf8(t.content).ok()?;
-        let full = match t.tag {
-            0x17 if s.len() >= 12 => {
-                let yy: u32 = s[0..2].parse().ok()?;
-                format!("{}{}", if yy >= 50 { "19" } else { "20" }, s)
-            }
-            0x18 if s.len() >= 14 => s.to_string(),
-            _ => return None,
-        };
-        if !full.is_char_boundary(14) || !full[..14].bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        return Some(format!(
-            "{}-{}-{} {}:{}:{} UTC",
-            &full[0..4],
-            &full[4..6],
-            &full[6..8],
-            &full[8..10],
-            &full[10..12],
-            &full[12..14]
-        ));
+        return time_text(t.tag, t.content);
     }
     None
+}
+
+/// A UTCTime (0x17) or GeneralizedTime (0x18) as "YYYY-MM-DD HH:MM:SS UTC".
+fn time_text(tag: u8, content: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(content).ok()?;
+    let full = match tag {
+        0x17 if s.len() >= 12 => {
+            let yy: u32 = s[0..2].parse().ok()?;
+            format!("{}{}", if yy >= 50 { "19" } else { "20" }, s)
+        }
+        0x18 if s.len() >= 14 => s.to_string(),
+        _ => return None,
+    };
+    if !full.is_char_boundary(14) || !full[..14].bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!(
+        "{}-{}-{} {}:{}:{} UTC",
+        &full[0..4],
+        &full[4..6],
+        &full[6..8],
+        &full[8..10],
+        &full[10..12],
+        &full[12..14]
+    ))
 }
 
 /// Unix seconds of a time written as "YYYY-MM-DD HH:MM:SS UTC" (the signing time's text).
@@ -455,22 +460,7 @@ mod time_tests {
         ] {
             let der = super::encode::time(t);
             let (tlv, _) = super::read(&der).unwrap();
-            let s = std::str::from_utf8(tlv.content).unwrap();
-            let full = if tlv.tag == 0x17 {
-                let yy: u32 = s[0..2].parse().unwrap();
-                format!("{}{}", if yy >= 50 { "19" } else { "20" }, s)
-            } else {
-                s.to_string()
-            };
-            let text = format!(
-                "{}-{}-{} {}:{}:{} UTC",
-                &full[0..4],
-                &full[4..6],
-                &full[6..8],
-                &full[8..10],
-                &full[10..12],
-                &full[12..14]
-            );
+            let text = super::time_text(tlv.tag, tlv.content).unwrap();
             assert_eq!(super::parse_time_text(&text), Some(t), "{text}");
         }
         assert_eq!(super::parse_time_text("2025-13-01 00:00:00 UTC"), None);

@@ -148,6 +148,26 @@ pub struct ServerReport {
     pub findings: Vec<Finding>,
 }
 
+impl ServerReport {
+    /// A report with nothing found out yet.
+    pub fn new(target: &Target) -> ServerReport {
+        ServerReport {
+            target: target.clone(),
+            addresses: Vec::new(),
+            dns_failure: None,
+            connected: false,
+            greeting: None,
+            capabilities_before_tls: Vec::new(),
+            capabilities: Vec::new(),
+            auth_mechanisms: Vec::new(),
+            tls_version: None,
+            cipher: None,
+            certificate: None,
+            findings: Vec::new(),
+        }
+    }
+}
+
 /// Probe settings.
 pub struct Settings<'a> {
     /// Trust anchors for the servers' certificates.
@@ -622,20 +642,7 @@ fn resolve(
 
 /// Probes one server.
 pub fn probe(target: &Target, settings: &Settings<'_>) -> ServerReport {
-    let mut rep = ServerReport {
-        target: target.clone(),
-        addresses: Vec::new(),
-        dns_failure: None,
-        connected: false,
-        greeting: None,
-        capabilities_before_tls: Vec::new(),
-        capabilities: Vec::new(),
-        auth_mechanisms: Vec::new(),
-        tls_version: None,
-        cipher: None,
-        certificate: None,
-        findings: Vec::new(),
-    };
+    let mut rep = ServerReport::new(target);
     let deadline = Instant::now() + settings.deadline;
     converse(target, settings, deadline, &mut rep);
     rep
@@ -1079,20 +1086,10 @@ mod tests {
     }
 
     fn failed(host: &str, why: Option<DnsFailure>) -> ServerReport {
-        ServerReport {
-            target: Target::parse(Protocol::Imap, &format!("{host}:993")).unwrap(),
-            addresses: Vec::new(),
-            dns_failure: why,
-            connected: false,
-            greeting: None,
-            capabilities_before_tls: Vec::new(),
-            capabilities: Vec::new(),
-            auth_mechanisms: Vec::new(),
-            tls_version: None,
-            cipher: None,
-            certificate: None,
-            findings: Vec::new(),
-        }
+        let mut r =
+            ServerReport::new(&Target::parse(Protocol::Imap, &format!("{host}:993")).unwrap());
+        r.dns_failure = why;
+        r
     }
 
     #[test]
