@@ -402,7 +402,7 @@ fn write_row(
     } else {
         Mode::Public
     };
-    match output::write_atomic_opts(&path, &bytes, mode, opts.sync) {
+    match output::write_atomic_checked(&path, &bytes, mode, opts.sync) {
         Ok(()) => {
             res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
             res.status = Status::Written;

@@ -107,13 +107,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<()> {
 /// Writes `bytes` to `path` atomically. Without `sync` the file is complete or absent after a
 /// crash or kill of the process (the rename is atomic), but not necessarily after a power loss.
 pub fn write_atomic_opts(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> Result<()> {
+    regular_or_absent(path, "give a file name (or -o - for standard output)")?;
+    write_atomic_checked(path, bytes, mode, sync)
+}
+
+/// [`write_atomic_opts`] for a caller that has just checked, with [`regular_or_absent`], that
+/// nothing but a regular file is at `path` (bulk, which looks at the existing file first).
+pub fn write_atomic_checked(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> Result<()> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    regular_or_absent(path, "give a file name (or -o - for standard output)")?;
     // The temporary file is created with its final mode (no window in which a secret is
     // readable by others) and a name no other writer uses.
     #[cfg(not(unix))]

@@ -388,17 +388,21 @@ fn check_in(
             }
             continue;
         };
-        check_value(&spec, value, &format!("{prefix}{name}"), problems, depth);
+        check_value(&spec, value, prefix, name, problems, depth);
     }
 }
 
+/// Checks one value; its key path is `prefix` + `name`, put together only when a problem needs
+/// it (most values have none, and this runs for every key of every generated profile).
 fn check_value(
     spec: &KeySpec,
     value: &Value,
-    path: &str,
+    prefix: &str,
+    name: &str,
     problems: &mut Vec<Problem>,
     depth: usize,
 ) {
+    let path = || format!("{prefix}{name}");
     if let Some(why) = spec.deprecated {
         problems.push(Problem::Deprecated {
             key: spec.name,
@@ -414,7 +418,7 @@ fn check_value(
         found == Some(spec.ty) || (spec.ty == PlistType::Real && found == Some(PlistType::Integer));
     if !compatible {
         problems.push(Problem::WrongType {
-            key: path.to_string(),
+            key: path(),
             expected: spec.ty,
             found,
         });
@@ -438,7 +442,7 @@ fn check_value(
             _ => String::from("?"),
         };
         problems.push(Problem::NotAllowed {
-            key: path.to_string(),
+            key: path(),
             allowed: spec.allowed,
             found,
         });
@@ -447,13 +451,19 @@ fn check_value(
         return;
     }
     match value {
-        Value::Dictionary(d) => {
-            check_in(d, spec.sub, &[], &format!("{path}."), problems, depth + 1)
-        }
+        Value::Dictionary(d) => check_in(
+            d,
+            spec.sub,
+            &[],
+            &format!("{}.", path()),
+            problems,
+            depth + 1,
+        ),
         Value::Array(items) => {
             let element = &spec.sub[0];
+            let base = path();
             for (i, item) in items.iter().enumerate() {
-                check_value(element, item, &format!("{path}[{i}]"), problems, depth + 1);
+                check_value(element, item, &base, &format!("[{i}]"), problems, depth + 1);
             }
         }
         _ => {}

@@ -187,6 +187,8 @@ pub struct Ctx<'a> {
     pub junk_before_declaration: bool,
     /// Key paths given twice in one dictionary.
     pub duplicate_keys: Vec<String>,
+    /// The schema check, made once and shared by the rules that report from it.
+    pub schema_check: std::cell::OnceCell<Vec<(String, Vec<crate::schema::Problem>)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -317,6 +319,7 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         now: opts.now,
         junk_before_declaration: junk,
         duplicate_keys: duplicates,
+        schema_check: std::cell::OnceCell::new(),
     };
     let mails: Vec<Mail<'_>> = if root_ok {
         mails_of(&ctx, opts.presets)
@@ -415,6 +418,7 @@ pub fn check_profile(root: &Dictionary, presets: &Registry) -> Vec<Finding> {
         now: crate::sign::now_unix(),
         junk_before_declaration: false,
         duplicate_keys: Vec::new(),
+        schema_check: std::cell::OnceCell::new(),
     };
     ctx.mails = mails_of(&ctx, presets);
     let mut findings = Vec::new();

@@ -368,6 +368,15 @@ fn allowed_text(a: Allowed) -> String {
 /// Runs the schema check on the top level and each known payload, emitting the problems `pick`
 /// selects.
 fn schema_problems(ctx: &Ctx<'_>, sink: &mut Sink<'_>, pick: impl Fn(&Problem) -> bool) {
+    // Six rules report from one schema check, made once per file.
+    for (prefix, problems) in ctx.schema_check.get_or_init(|| check_schema(ctx)) {
+        emit_problems(sink, prefix, problems.clone(), &pick);
+    }
+}
+
+/// The schema check of the top level and every payload, as (key-path prefix, problems).
+pub fn check_schema(ctx: &Ctx<'_>) -> Vec<(String, Vec<Problem>)> {
+    let mut out = Vec::new();
     // An encrypted profile carries EncryptedPayloadContent instead of PayloadContent; Apple's
     // iPhone Configuration Utility wrote it without IsEncrypted.
     let encrypted = ctx.root.get("IsEncrypted").and_then(Value::as_boolean) == Some(true)
@@ -381,7 +390,7 @@ fn schema_problems(ctx: &Ctx<'_>, sink: &mut Sink<'_>, pick: impl Fn(&Problem) -
         .filter(|_| configuration)
         .filter(|p| !matches!(p, Problem::Unknown { key, .. } if schema::TOLERATED.contains(&key.as_str())))
         .collect();
-    emit_problems(sink, "", top, &pick);
+    out.push((String::new(), top));
     for (i, d) in ctx.payloads() {
         let ty = d
             .get("PayloadType")
@@ -395,12 +404,15 @@ fn schema_problems(ctx: &Ctx<'_>, sink: &mut Sink<'_>, pick: impl Fn(&Problem) -
                 .filter(|p| !matches!(p, Problem::Unknown { .. }))
                 .collect(),
         };
-        let problems = problems
+        let problems: Vec<Problem> = problems
             .into_iter()
             .filter(|p| !matches!(p, Problem::Unknown { key, .. } if schema::TOLERATED.contains(&key.as_str())))
             .collect();
-        emit_problems(sink, &format!("PayloadContent[{i}]."), problems, &pick);
+        if !problems.is_empty() {
+            out.push((format!("PayloadContent[{i}]."), problems));
+        }
     }
+    out
 }
 
 fn emit_problems(
