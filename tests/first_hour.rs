@@ -377,7 +377,7 @@ fn the_minimum_rust_is_what_the_lockfile_needs() {
         .trim_matches('"')
         .to_string();
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
