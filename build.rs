@@ -144,8 +144,12 @@ fn cut_recursive_aliases(text: &str) -> String {
     lines.join("\n")
 }
 
-fn schemas(out: &mut String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/apple/profiles");
+/// Rust source for the schemas in `schema/apple/DIR/*.yaml`: a static `NAME` of
+/// `PayloadSchema`s keyed by the `payload.FIELD` of each file, sorted by type.
+fn schemas(out: &mut String, dir: &str, field: &str, name: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schema/apple")
+        .join(dir);
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files: Vec<_> = fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
@@ -165,12 +169,12 @@ fn schemas(out: &mut String) {
             serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         let Some(ty) = doc
             .get("payload")
-            .and_then(|p| p.get("payloadtype"))
+            .and_then(|p| p.get(field))
             .and_then(Value::as_str)
         else {
             continue;
         };
-        if HAND_WRITTEN.contains(&ty) {
+        if HAND_WRITTEN.contains(&ty) || ty == "any" {
             continue;
         }
         let title = doc.get("title").and_then(Value::as_str).unwrap_or(ty);
@@ -196,7 +200,7 @@ fn schemas(out: &mut String) {
             entry.1.push((name.to_string(), src));
         }
     }
-    out.push_str("pub static GENERATED: &[PayloadSchema] = &[\n");
+    out.push_str(&format!("pub static {name}: &[PayloadSchema] = &[\n"));
     for (ty, (title, keys)) in &types {
         let _ = write!(
             out,
@@ -218,7 +222,13 @@ fn main() {
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded.rs");
     fs::write(dest, out).unwrap();
     let mut schema = String::new();
-    schemas(&mut schema);
+    schemas(&mut schema, "profiles", "payloadtype", "GENERATED");
+    schemas(
+        &mut schema,
+        "declarations",
+        "declarationtype",
+        "DECLARATIONS",
+    );
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("apple_schema.rs");
     fs::write(dest, schema).unwrap();
 }

@@ -5,7 +5,8 @@ set -euo pipefail
 src="${1:-../shared/reference/apple-device-management/all}"
 dest="$(dirname "$0")/../schema/apple"
 [ -d "$src/profiles" ] || { echo "usage: $0 DIR (with profiles/*.yaml)" >&2; exit 2; }
-rm -rf "$dest/profiles"
+rm -rf "$dest/profiles" "$dest/declarations"
 mkdir -p "$dest"
 cp -r "$src/profiles" "$dest/profiles"
-echo "copied $(ls "$dest/profiles" | wc -l) payload schemas into $dest/profiles"
+cp -r "$src/declarations" "$dest/declarations"
+echo "copied $(ls "$dest/profiles" | wc -l) payload and $(ls "$dest/declarations" | wc -l) declaration schemas into $dest"

@@ -287,6 +287,29 @@ pub fn payload_schema(payload_type: &str) -> Option<&'static PayloadSchema> {
         .map(|i| &GENERATED[i])
 }
 
+/// The schema of a Declarative Device Management declaration type
+/// (`com.apple.configuration.account.mail`, `com.apple.asset.credential.userpassword`, …): the
+/// keys of its `Payload`.
+pub fn declaration_schema(ty: &str) -> Option<&'static PayloadSchema> {
+    DECLARATIONS
+        .binary_search_by(|s| s.payload_type.cmp(ty))
+        .ok()
+        .map(|i| &DECLARATIONS[i])
+}
+
+/// Every declaration type Apple's schema defines.
+pub fn declaration_types() -> impl Iterator<Item = &'static str> {
+    DECLARATIONS.iter().map(|s| s.payload_type)
+}
+
+/// The keys every declaration has (Apple's DeclarationBase).
+pub static DECLARATION_BASE: &[KeySpec] = &[
+    required(key("Type", PlistType::String)),
+    required(key("Identifier", PlistType::String)),
+    required(key("ServerToken", PlistType::String)),
+    required(key("Payload", PlistType::Dictionary)),
+];
+
 /// Every payload type Apple's schema defines.
 pub fn payload_types() -> impl Iterator<Item = &'static str> {
     std::iter::once(MAIL.payload_type).chain(GENERATED.iter().map(|s| s.payload_type))

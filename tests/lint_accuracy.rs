@@ -484,3 +484,65 @@ fn directories_are_searched_by_content() {
         .all(|f| f["file"].as_str().unwrap().ends_with("b.plist")));
     assert!(String::from_utf8_lossy(&out.stderr).contains("with another extension"));
 }
+
+#[test]
+fn declarations_are_checked_against_their_schema() {
+    let good = serde_json::json!({
+        "Type": "com.apple.configuration.account.mail",
+        "Identifier": "mail.hanako",
+        "ServerToken": "1",
+        "Payload": {
+            "VisibleName": "Corp",
+            "UserIdentityAssetReference": "identity.hanako",
+            "IncomingServer": {
+                "ServerType": "IMAP",
+                "HostName": "mail.corp-mail.co.jp",
+                "Port": 993,
+                "AuthenticationMethod": "Password",
+                "AuthenticationCredentialsAssetReference": "credential.hanako"
+            },
+            "OutgoingServer": {
+                "HostName": "mail.corp-mail.co.jp",
+                "Port": 465,
+                "AuthenticationMethod": "Password",
+                "AuthenticationCredentialsAssetReference": "credential.hanako"
+            }
+        }
+    });
+    let bytes = serde_json::to_vec_pretty(&good).unwrap();
+    let f = run(&bytes);
+    assert!(f.is_empty(), "{f:#?}");
+    let mut bad = good.clone();
+    bad["Payload"]["IncomingServer"]["Port"] = serde_json::json!(99_999);
+    bad["Payload"]["IncomingServer"]["HostNmae"] = serde_json::json!("x");
+    bad["Payload"]["OutgoingServer"]["Port"] = serde_json::json!("465");
+    bad.as_object_mut().unwrap().remove("ServerToken");
+    let f = run(&serde_json::to_vec(&bad).unwrap());
+    assert_eq!(find(&f, "PG115").path, "Payload.IncomingServer.Port");
+    let typo = find(&f, "PG107");
+    assert_eq!(typo.path, "Payload.IncomingServer.HostNmae");
+    assert_eq!(typo.help.as_deref(), Some("did you mean HostName?"));
+    assert_eq!(find(&f, "PG108").path, "Payload.OutgoingServer.Port");
+    assert_eq!(find(&f, "PG110").path, "ServerToken");
+    let mut wrong = good;
+    wrong["Type"] = serde_json::json!("com.apple.configuration.account.mial");
+    let f = run(&serde_json::to_vec(&wrong).unwrap());
+    assert_eq!(
+        find(&f, "PG114").help.as_deref(),
+        Some("did you mean com.apple.configuration.account.mail?")
+    );
+}
+
+#[test]
+fn broken_binary_plists_are_described_in_words() {
+    let mut bytes = b"bplist00".to_vec();
+    bytes.extend([0u8; 30]);
+    bytes.extend([0xff; 4]);
+    let f = run(&bytes);
+    let m = &find(&f, "PG100").message;
+    assert!(m.contains("binary plist"), "{m}");
+    assert!(
+        !m.chars().any(|c| c.is_ascii_uppercase()),
+        "no CamelCase names: {m}"
+    );
+}

@@ -189,6 +189,9 @@ struct Skipped {
 /// property list (or a template of one), a binary plist, or CMS SignedData in DER or PEM.
 fn looks_like_profile(head: &[u8]) -> bool {
     use crate::container::Form;
+    if lint::declaration::looks_like(head) {
+        return true;
+    }
     match crate::container::sniff(head) {
         Form::BinaryPlist | Form::SignedDer | Form::SignedPem => true,
         // Any XML: only a property list (the DOCTYPE or the root element names it).

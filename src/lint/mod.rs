@@ -4,6 +4,7 @@
 //! documentation (the text `--explain` prints). The engine reads the bytes (unwrapping and
 //! verifying a signed file), parses the plist with a depth limit, and runs every rule.
 
+pub mod declaration;
 pub mod report;
 pub mod rules;
 
@@ -247,6 +248,13 @@ pub fn lint_bytes(bytes: &[u8], opts: &Options<'_>) -> Vec<Finding> {
 
 /// Lints one file's bytes, keeping what the cross-file checks need.
 pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
+    // A Declarative Device Management declaration (JSON) is checked against its own schema.
+    if declaration::looks_like(bytes) {
+        return Linted {
+            findings: apply_overrides(declaration::lint(bytes), &opts.overrides),
+            ..Linted::default()
+        };
+    }
     let opened = container::open(bytes, opts.verifier);
     let mut findings = Vec::new();
     let mut duplicates = Vec::new();
@@ -878,11 +886,31 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The plist crate's error names (`ObjectOffsetTooLarge`) as words a person reads ("object
+/// offset too large"); other text is kept.
+fn words(name: &str) -> String {
+    if name.contains(' ') || !name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace("xml", "XML").replace("utf8", "UTF-8")
+}
+
 /// A plist error with its byte offset turned into a line and column.
 fn plist_error(e: &plist::Error, bytes: &[u8]) -> String {
     let text = e.to_string();
     let Some((what, rest)) = text.split_once(" (offset ") else {
-        return format!("not a valid property list: {text}");
+        return format!("not a valid property list: {}", words(&text));
     };
     let Some(offset) = rest
         .trim_end_matches(')')
@@ -892,6 +920,10 @@ fn plist_error(e: &plist::Error, bytes: &[u8]) -> String {
     else {
         return format!("not a valid property list: {text}");
     };
+    let what = words(what);
+    if bytes.starts_with(b"bplist") {
+        return format!("not a valid property list: {what} (byte {offset} of a binary plist)");
+    }
     let (line, col) = line_col(bytes, offset);
     format!("not a valid property list: {what} at line {line}, column {col}")
 }

@@ -1,0 +1,165 @@
+//! Declarative Device Management declarations (JSON): `Type`, `Identifier`, `ServerToken` and
+//! `Payload`, checked against Apple's schema for the declaration's type — the same rules (and
+//! IDs) that check a profile's payloads.
+
+use super::rules::structure;
+use super::{Finding, Rule};
+use crate::schema::{self, Problem};
+use plist::{Dictionary, Value};
+
+/// True when `bytes` look like a declaration: a JSON object naming an Apple declaration type.
+pub fn looks_like(bytes: &[u8]) -> bool {
+    let b = bytes.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(bytes);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let head = &b[start..b.len().min(start + 4096)];
+    head.first() == Some(&b'{')
+        && head.windows(6).any(|w| w == b"\"Type\"")
+        && head.windows(10).any(|w| w == b"com.apple.")
+}
+
+/// A JSON value as a plist value (integers stay integers, other numbers become reals).
+fn to_plist(v: &serde_json::Value, depth: usize) -> Option<Value> {
+    if depth > super::MAX_DEPTH {
+        return None;
+    }
+    Some(match v {
+        serde_json::Value::Null => Value::String(String::new()),
+        serde_json::Value::Bool(b) => Value::Boolean(*b),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::Integer(i.into()),
+            (None, Some(u)) => Value::Integer(u.into()),
+            _ => Value::Real(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| to_plist(x, depth + 1))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        serde_json::Value::Object(o) => {
+            let mut d = Dictionary::new();
+            for (k, x) in o {
+                d.insert(k.clone(), to_plist(x, depth + 1)?);
+            }
+            Value::Dictionary(d)
+        }
+    })
+}
+
+fn finding(rule: &'static Rule, path: String, message: String, help: Option<String>) -> Finding {
+    Finding {
+        rule: rule.id,
+        name: rule.name,
+        severity: rule.severity,
+        path,
+        message,
+        help: help.or_else(|| Some(rule.fix.to_string())),
+    }
+}
+
+/// Lints a declaration's bytes.
+pub fn lint(bytes: &[u8]) -> Vec<Finding> {
+    let text = bytes.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(bytes);
+    let json: serde_json::Value =
+        match serde_json::from_slice(text) {
+            Ok(v) => v,
+            Err(e) => return vec![finding(
+                &structure::UNREADABLE,
+                String::new(),
+                format!("not valid JSON: {e}"),
+                Some(
+                    "a declaration is a JSON object with Type, Identifier, ServerToken and Payload"
+                        .into(),
+                ),
+            )],
+        };
+    let Some(Value::Dictionary(root)) = to_plist(&json, 0) else {
+        return vec![finding(
+            &structure::UNREADABLE,
+            String::new(),
+            "the declaration is not a JSON object, or is nested too deeply".into(),
+            None,
+        )];
+    };
+    let mut out = Vec::new();
+    let mut emit = |problems: Vec<Problem>, prefix: &str| {
+        for p in problems {
+            let (rule, path, message, help): (&'static Rule, String, String, Option<String>) =
+                match p {
+                    Problem::Missing { key } => (
+                        &structure::REQUIRED_MISSING,
+                        format!("{prefix}{key}"),
+                        format!("required key {key} is missing"),
+                        None,
+                    ),
+                    Problem::WrongType {
+                        key,
+                        expected,
+                        found,
+                    } => (
+                        &structure::WRONG_TYPE,
+                        format!("{prefix}{key}"),
+                        format!(
+                            "{key} is {}, but Apple's schema says {}",
+                            found.map_or("an unknown type", |t| t.tag()),
+                            expected.tag()
+                        ),
+                        Some(format!("write it as {}", expected.tag())),
+                    ),
+                    Problem::NotAllowed {
+                        key,
+                        allowed,
+                        found,
+                    } => {
+                        let rule = if allowed == schema::Allowed::Range(1, 65535) {
+                            &structure::PORT_RANGE
+                        } else {
+                            &structure::NOT_ALLOWED
+                        };
+                        (
+                            rule,
+                            format!("{prefix}{key}"),
+                            format!("{key} is {found}, which is not allowed"),
+                            None,
+                        )
+                    }
+                    Problem::Unknown { key, suggestion } => (
+                        &structure::UNKNOWN_KEY,
+                        format!("{prefix}{key}"),
+                        format!("{key} is not a key of Apple's schema; the device ignores it"),
+                        suggestion.map(|s| format!("did you mean {s}?")),
+                    ),
+                    Problem::Deprecated { key, why } => (
+                        &structure::DEPRECATED_KEY,
+                        format!("{prefix}{key}"),
+                        format!("{key}: {why}"),
+                        None,
+                    ),
+                };
+            out.push(finding(rule, path, message, help));
+        }
+    };
+    emit(schema::check_dict(&root, schema::DECLARATION_BASE, &[]), "");
+    let ty = root.get("Type").and_then(Value::as_string).unwrap_or("");
+    match schema::declaration_schema(ty) {
+        Some(s) => {
+            if let Some(Value::Dictionary(payload)) = root.get("Payload") {
+                emit(schema::check_dict(payload, s.keys, &[]), "Payload.");
+            }
+        }
+        None if !ty.is_empty() => {
+            let suggestion = schema::closest_key(ty, schema::declaration_types());
+            out.push(finding(
+                &structure::UNKNOWN_PAYLOAD_TYPE,
+                "Type".into(),
+                format!("{ty:?} is not a declaration type of Apple's schema"),
+                suggestion.map(|s| format!("did you mean {s}?")),
+            ));
+        }
+        None => {}
+    }
+    out
+}
