@@ -241,6 +241,46 @@ fn fifos_devices_and_links_to_them_are_never_read_or_replaced() {
             .code(1)
             .stderr(predicate::str::contains("not a regular file"));
     }
+    // sign -o, inspect --extract -o and lint -o write through the same check.
+    let pki = common::Pki::new();
+    let plain = dir.path().join("plain.mobileconfig");
+    bin()
+        .args(["new", "-q", "--email", "taro@i.softbank.jp", "-o"])
+        .arg(&plain)
+        .assert()
+        .success();
+    let writers: Vec<Vec<std::ffi::OsString>> = vec![
+        vec![
+            "sign".into(),
+            plain.clone().into(),
+            "--sign-cert".into(),
+            pki.path("signer.pem").into(),
+            "--sign-key".into(),
+            pki.path("signer.key").into(),
+            "-o".into(),
+        ],
+        vec![
+            "inspect".into(),
+            plain.clone().into(),
+            "--extract".into(),
+            "-o".into(),
+        ],
+        vec!["lint".into(), plain.clone().into(), "-o".into()],
+    ];
+    for w in writers {
+        let out = bin()
+            .args(&w)
+            .arg(&null_link)
+            .timeout(limit)
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0), "{w:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not a regular file"),
+            "{w:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::metadata("/dev/null")
         .unwrap()

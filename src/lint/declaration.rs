@@ -63,10 +63,10 @@ fn finding(rule: &'static Rule, path: String, message: String, help: Option<Stri
 /// Lints a declaration's bytes.
 pub fn lint(bytes: &[u8]) -> Vec<Finding> {
     let text = bytes.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(bytes);
-    let json: serde_json::Value =
-        match serde_json::from_slice(text) {
-            Ok(v) => v,
-            Err(e) => return vec![finding(
+    let json: serde_json::Value = match serde_json::from_slice(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![finding(
                 &structure::UNREADABLE,
                 String::new(),
                 format!("not valid JSON: {e}"),
@@ -74,8 +74,9 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
                     "a declaration is a JSON object with Type, Identifier, ServerToken and Payload"
                         .into(),
                 ),
-            )],
-        };
+            )]
+        }
+    };
     let Some(Value::Dictionary(root)) = to_plist(&json, 0) else {
         return vec![finding(
             &structure::UNREADABLE,
