@@ -130,6 +130,10 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 
 /// A placeholder token in `s` (UUID1, PRIMARY_HOSTNAME, XXXX, …).
 pub fn placeholder(s: &str) -> Option<&str> {
+    // Every placeholder has a capital letter; most values (hosts, addresses) have none.
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
     for tok in s.split(['.', '@', '/', ':', ' ']) {
         if tok.contains("XXXX") {
             return Some(tok);
