@@ -10,6 +10,7 @@ pub mod commands;
 pub mod container;
 pub mod der;
 pub mod error;
+pub mod i18n;
 pub mod output;
 pub mod preset;
 pub mod probe;

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         lang: cli.global.lang.unwrap_or_else(Lang::from_env),
         quiet: cli.global.quiet,
     };
+    let lang = ctx.lang;
     let registry =
         || Registry::load(cli.global.carriers.as_deref()).map_err(profilegen::Error::from);
     let result = match cli.command {
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
             Ok(commands::probe::Outcome::Clean) => Ok(0),
             Ok(commands::probe::Outcome::Findings) => Ok(1),
             Err(e) => {
-                report(&e);
+                report(&e, lang);
                 return ExitCode::from(2);
             }
         },
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
             Ok(commands::lint::Outcome::Findings) => Ok(1),
             // Lint: 2 = could not run.
             Err(e) => {
-                report(&e);
+                report(&e, lang);
                 return ExitCode::from(2);
             }
         },
@@ -53,7 +54,7 @@ fn main() -> ExitCode {
             Ok(commands::inspect::Verdict::NotVerified) => Ok(1),
             // Inspect: 2 = could not read the file.
             Err(e) => {
-                report(&e);
+                report(&e, lang);
                 return ExitCode::from(2);
             }
         },
@@ -67,7 +68,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            report(&e);
+            report(&e, lang);
             ExitCode::from(1)
         }
     }
@@ -107,9 +108,10 @@ fn completions(target: &str, dir: Option<&std::path::Path>) -> Result<u8, profil
     Ok(0)
 }
 
-fn report(e: &profilegen::Error) {
-    eprintln!("error: {e}");
+fn report(e: &profilegen::Error, lang: profilegen::preset::Lang) {
+    use profilegen::i18n::Msg;
+    eprintln!("{}: {e}", Msg::ErrorLabel.text(lang));
     if let Some(help) = e.help() {
-        eprintln!("help: {help}");
+        eprintln!("{}: {help}", Msg::HelpLabel.text(lang));
     }
 }

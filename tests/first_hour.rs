@@ -624,3 +624,74 @@ fn the_page_shows_provider_notes_and_answers_in_japanese() {
         other => panic!("expected 429, got {:?}", other.map(|r| r.status())),
     }
 }
+
+// 5 (part): the carriers command in Japanese, its table aligned by display width; the labels of
+// every message line in the user's language.
+#[test]
+fn carriers_and_message_labels_in_japanese() {
+    let out = bin().args(["carriers", "--lang", "ja"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for word in ["STATUS", "supported", "unverified", "issues no address"] {
+        assert!(!text.contains(word), "{word} in {text}");
+    }
+    // The last column starts at one display column on every line.
+    use unicode_width::UnicodeWidthStr;
+    let starts: std::collections::BTreeSet<usize> = text
+        .lines()
+        .map(|l| {
+            let cut = l.rfind("  ").unwrap() + 2;
+            l[..cut].width()
+        })
+        .collect();
+    assert_eq!(starts.len(), 1, "{text}");
+    let show = bin()
+        .args(["carriers", "show", "icloud", "--lang", "ja"])
+        .output()
+        .unwrap();
+    let show = String::from_utf8(show.stdout).unwrap();
+    assert!(
+        show.contains("状態: 対応") && show.contains("使えないポート: 25, 465"),
+        "{show}"
+    );
+    // Labels: error, help, warning.
+    bin()
+        .args([
+            "new",
+            "--lang",
+            "ja",
+            "--email",
+            "taro@gmail.com",
+            "--carrier",
+            "docomo",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("エラー: "));
+    bin()
+        .args([
+            "new",
+            "--lang",
+            "ja",
+            "--email",
+            "taro@i.softbank.jp",
+            "--username",
+            "x@au.com",
+            "-o",
+            "-",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("警告: PG208"));
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.mobileconfig");
+    std::fs::write(&p, b"<?xml version=\"1.0\"?><plist><dict>").unwrap();
+    bin()
+        .args(["lint", "--lang", "ja"])
+        .arg(&p)
+        .assert()
+        .stdout(
+            predicate::str::contains("PG100 エラー")
+                .and(predicate::str::contains("対処:"))
+                .and(predicate::str::contains("1件を検査: エラー 1件")),
+        );
+}

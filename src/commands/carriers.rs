@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::cli::{CarriersArgs, CarriersCommand};
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
 use crate::preset::{Preset, Registry, Server, Status, Tls, UsernameRule};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -36,12 +37,23 @@ fn find<'a>(registry: &'a Registry, key: &str) -> Result<&'a Preset> {
     })
 }
 
-fn status(s: Status) -> &'static str {
+fn status(s: Status, lang: crate::preset::Lang) -> &'static str {
     match s {
-        Status::Supported => "supported",
-        Status::Unverified => "unverified",
-        Status::Unsupported => "unsupported",
+        Status::Supported => Msg::StatusSupported,
+        Status::Unverified => Msg::StatusUnverified,
+        Status::Unsupported => Msg::StatusUnsupported,
     }
+    .text(lang)
+}
+
+fn confidence(c: crate::preset::Confidence, lang: crate::preset::Lang) -> &'static str {
+    use crate::preset::Confidence;
+    match c {
+        Confidence::High => Msg::ConfidenceHigh,
+        Confidence::Medium => Msg::ConfidenceMedium,
+        Confidence::Low => Msg::ConfidenceLow,
+    }
+    .text(lang)
 }
 
 fn tls(t: Tls) -> &'static str {
@@ -52,19 +64,24 @@ fn tls(t: Tls) -> &'static str {
 }
 
 fn list(registry: &Registry, ctx: &Ctx) -> String {
+    let header: Vec<String> = Msg::CarriersHeader
+        .text(ctx.lang)
+        .split('|')
+        .map(str::to_string)
+        .collect();
     let mut rows = vec![[
-        "ID".to_string(),
-        "STATUS".into(),
-        "NAME".into(),
-        "DOMAINS".into(),
+        header[0].clone(),
+        header[1].clone(),
+        header[2].clone(),
+        header[3].clone(),
     ]];
     for p in registry.iter() {
         rows.push([
             p.id.clone(),
-            status(p.status).into(),
+            status(p.status, ctx.lang).into(),
             p.display_name(ctx.lang).into(),
             if p.domains.is_empty() {
-                "(issues no address)".into()
+                Msg::IssuesNoAddress.text(ctx.lang).into()
             } else {
                 p.domains.join(" ")
             },
@@ -89,17 +106,34 @@ fn display_width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
-fn server(out: &mut String, label: &str, s: &Server) {
+fn server(out: &mut String, label: &str, s: &Server, lang: crate::preset::Lang) {
     let username = match s.username {
-        UsernameRule::Email => "the full address",
-        UsernameRule::LocalPart => "the part before the @",
-        UsernameRule::Ask => "a login ID the address does not give (the phone asks)",
-    };
+        UsernameRule::Email => Msg::UsernameEmail,
+        UsernameRule::LocalPart => Msg::UsernameLocalPart,
+        UsernameRule::Ask => Msg::UsernameAsk,
+    }
+    .text(lang);
     let _ = writeln!(out, "  {label:<5} {}:{} {}", s.host, s.port, tls(s.tls));
     for a in &s.also {
-        let _ = writeln!(out, "        also accepted: port {} {}", a.port, tls(a.tls));
+        let _ = writeln!(
+            out,
+            "        {}",
+            Msg::ShowAlso.fill(lang, &[("port", &a.port.to_string()), ("tls", tls(a.tls))])
+        );
     }
-    let _ = writeln!(out, "        username: {username}");
+    if !s.refused.is_empty() {
+        let ports: Vec<String> = s.refused.iter().map(|p| p.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "        {}",
+            Msg::ShowRefused.fill(lang, &[("ports", &ports.join(", "))])
+        );
+    }
+    let _ = writeln!(
+        out,
+        "        {}",
+        Msg::ShowUsername.fill(lang, &[("rule", username)])
+    );
 }
 
 fn show(p: &Preset, ctx: &Ctx) -> String {
@@ -109,43 +143,54 @@ fn show(p: &Preset, ctx: &Ctx) -> String {
     } else {
         let _ = writeln!(out, "{} — {} / {}", p.id, p.name, p.name_en);
     }
+    let l = ctx.lang;
     let _ = writeln!(
         out,
-        "status: {}   confidence: {:?}",
-        status(p.status),
-        p.confidence
+        "{}",
+        Msg::ShowStatus.fill(
+            l,
+            &[
+                ("status", status(p.status, l)),
+                ("confidence", confidence(p.confidence, l))
+            ]
+        )
     );
     if p.domains.is_empty() {
-        let _ = writeln!(out, "domains: none (issues no mail address)");
+        let _ = writeln!(out, "{}", Msg::ShowNoDomains.text(l));
     } else {
-        let _ = writeln!(out, "domains: {}", p.domains.join(", "));
+        let _ = writeln!(
+            out,
+            "{}",
+            Msg::ShowDomains.fill(l, &[("domains", &p.domains.join(", "))])
+        );
     }
     if let Some(u) = &p.unsupported {
         let _ = writeln!(
             out,
-            "\nno profile can serve these addresses:\n  {}",
-            ctx.lang.pick(&u.ja, &u.en)
+            "\n{}\n  {}",
+            Msg::ShowUnsupported.text(l),
+            l.pick(&u.ja, &u.en)
         );
         if let Some(i) = &u.instead {
-            let _ = writeln!(out, "  instead: {i}");
+            let _ = writeln!(out, "  {}", Msg::ShowInstead.fill(l, &[("what", i)]));
         }
     }
     if p.imap.is_some() || p.pop.is_some() || p.smtp.is_some() {
-        let _ = writeln!(out, "\nservers (every one is written with UseSSL = true):");
+        let _ = writeln!(out, "\n{}", Msg::ShowServers.text(l));
         for (label, s) in [("IMAP", &p.imap), ("POP", &p.pop), ("SMTP", &p.smtp)] {
             if let Some(s) = s {
-                server(&mut out, label, s);
+                server(&mut out, label, s, l);
             }
         }
     }
     if !p.notes.is_empty() {
-        let _ = writeln!(out, "\nnotes:");
+        let _ = writeln!(out, "\n{}", Msg::ShowNotes.text(l));
         for n in &p.notes {
-            let _ = writeln!(out, "  - {}", ctx.lang.pick(&n.ja, &n.en));
+            let _ = writeln!(out, "  - {}", l.pick(&n.ja, &n.en));
         }
     }
     if !p.sources.is_empty() {
-        let _ = writeln!(out, "\nsources:");
+        let _ = writeln!(out, "\n{}", Msg::ShowSources.text(l));
         for s in &p.sources {
             let _ = write!(out, "  [{}]", s.kind);
             if let Some(u) = &s.url {
@@ -157,6 +202,10 @@ fn show(p: &Preset, ctx: &Ctx) -> String {
             out.push('\n');
         }
     }
-    let _ = writeln!(out, "\ndefined in: {}", p.origin);
+    let _ = writeln!(
+        out,
+        "\n{}",
+        Msg::ShowDefinedIn.fill(l, &[("origin", &p.origin)])
+    );
     out
 }

@@ -21,7 +21,11 @@ pub struct Ctx {
 impl Ctx {
     pub fn note(&self, msg: &str) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr(), "note: {msg}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}: {msg}",
+                crate::i18n::Msg::NoteLabel.text(self.lang)
+            );
         }
     }
 
@@ -32,7 +36,11 @@ impl Ctx {
     }
 
     pub fn warn(&self, msg: &str) {
-        let _ = writeln!(std::io::stderr(), "warning: {msg}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}: {msg}",
+            crate::i18n::Msg::WarningLabel.text(self.lang)
+        );
     }
 }
 

@@ -260,12 +260,25 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
             .filter(|f| f.severity == s)
             .count()
     };
+    use crate::i18n::{count, Msg};
+    let l = ctx.lang;
     let _ = writeln!(
         out,
-        "{} probed: {}, {}",
-        plural(reports.len(), "server", "servers"),
-        plural(n(crate::lint::Severity::Error), "error", "errors"),
-        plural(n(crate::lint::Severity::Warning), "warning", "warnings")
+        "{}",
+        Msg::ProbeSummary.fill(
+            l,
+            &[
+                ("servers", &count(l, reports.len(), "server", "servers")),
+                (
+                    "errors",
+                    &count(l, n(crate::lint::Severity::Error), "error", "errors")
+                ),
+                (
+                    "warnings",
+                    &count(l, n(crate::lint::Severity::Warning), "warning", "warnings"),
+                ),
+            ],
+        )
     );
     out
 }

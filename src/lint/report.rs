@@ -26,10 +26,11 @@ pub fn text(reports: &[FileReport], color: bool, lang: crate::preset::Lang) -> S
     for r in reports {
         for f in &r.findings {
             counts[f.severity as usize] += 1;
+            use crate::i18n::Msg;
             let sev = match f.severity {
-                Severity::Error => paint("error", "1;31", color),
-                Severity::Warning => paint("warning", "1;33", color),
-                Severity::Info => paint("info", "1;36", color),
+                Severity::Error => paint(Msg::SeverityError.text(lang), "1;31", color),
+                Severity::Warning => paint(Msg::SeverityWarning.text(lang), "1;33", color),
+                Severity::Info => paint(Msg::SeverityInfo.text(lang), "1;36", color),
             };
             let location = if f.path.is_empty() {
                 r.file.clone()
@@ -44,27 +45,31 @@ pub fn text(reports: &[FileReport], color: bool, lang: crate::preset::Lang) -> S
                 f.message
             );
             if let Some(h) = &f.help {
-                let _ = writeln!(out, "  {} {h}", paint("help:", "1;32", color));
+                let label = format!("{}:", crate::i18n::Msg::HelpLabel.text(lang));
+                let _ = writeln!(out, "  {} {h}", paint(&label, "1;32", color));
             }
             if let Some(rule) = rule(f.rule) {
                 let phone = phone_for(lang.pick(rule.phone_ja, rule.phone_en), &f.path);
                 if !phone.is_empty() {
-                    let _ = writeln!(out, "  {} {phone}", paint("phone:", "1;34", color));
+                    let label = format!("{}:", crate::i18n::Msg::PhoneLabel.text(lang));
+                    let _ = writeln!(out, "  {} {phone}", paint(&label, "1;34", color));
                 }
             }
         }
     }
-    let files = reports.len();
+    use crate::i18n::{count, Msg};
     let _ = writeln!(
         out,
-        "{} file{} checked: {} error{}, {} warning{}, {} info",
-        files,
-        if files == 1 { "" } else { "s" },
-        counts[2],
-        if counts[2] == 1 { "" } else { "s" },
-        counts[1],
-        if counts[1] == 1 { "" } else { "s" },
-        counts[0]
+        "{}",
+        Msg::LintSummary.fill(
+            lang,
+            &[
+                ("files", &count(lang, reports.len(), "file", "files")),
+                ("errors", &count(lang, counts[2], "error", "errors")),
+                ("warnings", &count(lang, counts[1], "warning", "warnings")),
+                ("infos", &counts[0].to_string()),
+            ],
+        )
     );
     out
 }

@@ -1,0 +1,218 @@
+//! The message catalogue: every text of the surfaces moved here so far exists in Japanese and
+//! English, and a test walks the catalogue so that a missing translation or a placeholder that
+//! one language lacks fails. Texts take named placeholders, `{name}`, filled by [`Msg::fill`].
+//!
+//! Moved here: the labels of every message line (error, warning, note, help, phone), the summary
+//! lines of lint and probe, and the whole `carriers` command. Lint findings, `--explain` and the
+//! errors of `new` are still English; they move here next.
+
+use crate::preset::Lang;
+
+/// A catalogue entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    ErrorLabel,
+    WarningLabel,
+    NoteLabel,
+    HelpLabel,
+    PhoneLabel,
+    SeverityError,
+    SeverityWarning,
+    SeverityInfo,
+    LintSummary,
+    ProbeSummary,
+    CarriersHeader,
+    StatusSupported,
+    StatusUnverified,
+    StatusUnsupported,
+    IssuesNoAddress,
+    ConfidenceHigh,
+    ConfidenceMedium,
+    ConfidenceLow,
+    ShowStatus,
+    ShowDomains,
+    ShowNoDomains,
+    ShowUnsupported,
+    ShowInstead,
+    ShowServers,
+    ShowAlso,
+    ShowUsername,
+    ShowRefused,
+    UsernameEmail,
+    UsernameLocalPart,
+    UsernameAsk,
+    ShowNotes,
+    ShowSources,
+    ShowDefinedIn,
+}
+
+impl Msg {
+    /// Every entry, for the completeness test.
+    pub const ALL: &'static [Msg] = &[
+        Msg::ErrorLabel,
+        Msg::WarningLabel,
+        Msg::NoteLabel,
+        Msg::HelpLabel,
+        Msg::PhoneLabel,
+        Msg::SeverityError,
+        Msg::SeverityWarning,
+        Msg::SeverityInfo,
+        Msg::LintSummary,
+        Msg::ProbeSummary,
+        Msg::CarriersHeader,
+        Msg::StatusSupported,
+        Msg::StatusUnverified,
+        Msg::StatusUnsupported,
+        Msg::IssuesNoAddress,
+        Msg::ConfidenceHigh,
+        Msg::ConfidenceMedium,
+        Msg::ConfidenceLow,
+        Msg::ShowStatus,
+        Msg::ShowDomains,
+        Msg::ShowNoDomains,
+        Msg::ShowUnsupported,
+        Msg::ShowInstead,
+        Msg::ShowServers,
+        Msg::ShowAlso,
+        Msg::ShowUsername,
+        Msg::ShowRefused,
+        Msg::UsernameEmail,
+        Msg::UsernameLocalPart,
+        Msg::UsernameAsk,
+        Msg::ShowNotes,
+        Msg::ShowSources,
+        Msg::ShowDefinedIn,
+    ];
+
+    /// (English, Japanese).
+    fn texts(self) -> (&'static str, &'static str) {
+        match self {
+            Msg::ErrorLabel => ("error", "エラー"),
+            Msg::WarningLabel => ("warning", "警告"),
+            Msg::NoteLabel => ("note", "注意"),
+            Msg::HelpLabel => ("help", "対処"),
+            Msg::PhoneLabel => ("phone", "iPhoneの表示"),
+            Msg::SeverityError => ("error", "エラー"),
+            Msg::SeverityWarning => ("warning", "警告"),
+            Msg::SeverityInfo => ("info", "情報"),
+            Msg::LintSummary => (
+                "{files} checked: {errors}, {warnings}, {infos} info",
+                "{files}件を検査: エラー {errors}件、警告 {warnings}件、情報 {infos}件",
+            ),
+            Msg::ProbeSummary => (
+                "{servers} probed: {errors}, {warnings}",
+                "{servers}台のサーバを確認: エラー {errors}件、警告 {warnings}件",
+            ),
+            Msg::CarriersHeader => ("ID|STATUS|NAME|DOMAINS", "ID|状態|名前|ドメイン"),
+            Msg::StatusSupported => ("supported", "対応"),
+            Msg::StatusUnverified => ("unverified", "未確認"),
+            Msg::StatusUnsupported => ("unsupported", "非対応"),
+            Msg::IssuesNoAddress => ("(issues no address)", "(メールアドレスなし)"),
+            Msg::ConfidenceHigh => ("high", "高"),
+            Msg::ConfidenceMedium => ("medium", "中"),
+            Msg::ConfidenceLow => ("low", "低"),
+            Msg::ShowStatus => (
+                "status: {status}   confidence: {confidence}",
+                "状態: {status}   確度: {confidence}",
+            ),
+            Msg::ShowDomains => ("domains: {domains}", "ドメイン: {domains}"),
+            Msg::ShowNoDomains => (
+                "domains: none (issues no mail address)",
+                "ドメイン: なし(メールアドレスを発行しません)",
+            ),
+            Msg::ShowUnsupported => (
+                "no profile can serve these addresses:",
+                "これらのアドレスはプロファイルでは設定できません:",
+            ),
+            Msg::ShowInstead => ("instead: {what}", "代わりに: {what}"),
+            Msg::ShowServers => (
+                "servers (every one is written with UseSSL = true):",
+                "サーバ(どれも UseSSL = true で書き込みます):",
+            ),
+            Msg::ShowAlso => (
+                "also accepted: port {port} {tls}",
+                "次のポートも使えます: {port} {tls}",
+            ),
+            Msg::ShowUsername => ("username: {rule}", "ユーザ名: {rule}"),
+            Msg::ShowRefused => (
+                "refused (cannot work): port {ports}",
+                "使えないポート: {ports}",
+            ),
+            Msg::UsernameEmail => ("the full address", "メールアドレス全体"),
+            Msg::UsernameLocalPart => ("the part before the @", "@より前の部分"),
+            Msg::UsernameAsk => (
+                "a login ID the address does not give (the phone asks)",
+                "アドレスとは別のログインID(インストール時にiPhoneが尋ねます)",
+            ),
+            Msg::ShowNotes => ("notes:", "注意:"),
+            Msg::ShowSources => ("sources:", "出典:"),
+            Msg::ShowDefinedIn => ("defined in: {origin}", "定義ファイル: {origin}"),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        let (en, ja) = self.texts();
+        lang.pick(ja, en)
+    }
+
+    /// The text in `lang` with its `{name}` placeholders filled.
+    pub fn fill(self, lang: Lang, args: &[(&str, &str)]) -> String {
+        let mut out = self.text(lang).to_string();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+}
+
+/// "1 file" / "2 files" in English, "1" in Japanese (the catalogue's text adds the counter).
+pub fn count(lang: Lang, n: usize, one: &str, many: &str) -> String {
+    match lang {
+        Lang::Ja => n.to_string(),
+        Lang::En => crate::certs::plural(n, one, many),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders(s: &str) -> Vec<String> {
+        let mut out: Vec<String> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(name, _)| name.to_string()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_entry_exists_in_both_languages_with_the_same_placeholders() {
+        for m in Msg::ALL {
+            let (en, ja) = m.texts();
+            assert!(!en.trim().is_empty(), "{m:?}: no English text");
+            assert!(!ja.trim().is_empty(), "{m:?}: no Japanese text");
+            assert_eq!(placeholders(en), placeholders(ja), "{m:?}");
+        }
+        // ALL lists every entry once.
+        for (i, a) in Msg::ALL.iter().enumerate() {
+            assert!(!Msg::ALL[i + 1..].contains(a), "{a:?} listed twice");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_every_placeholder() {
+        let s = Msg::LintSummary.fill(
+            Lang::Ja,
+            &[
+                ("files", "2"),
+                ("errors", "1"),
+                ("warnings", "0"),
+                ("infos", "3"),
+            ],
+        );
+        assert_eq!(s, "2件を検査: エラー 1件、警告 0件、情報 3件");
+    }
+}
