@@ -729,7 +729,7 @@ fn carriers_list_and_show() {
         .stdout(
             predicate::str::contains("imap.spmode.ne.jp:993")
                 .and(predicate::str::contains("IMAP専用パスワード"))
-                .and(predicate::str::contains("sources:")),
+                .and(predicate::str::contains("出典:")),
         );
     bin()
         .args(["carriers", "show", "taro@juno.ocn.ne.jp"])
