@@ -40,23 +40,27 @@ pub enum Error {
     },
 
     /// The profile about to be written fails its own lint rules.
-    #[error("{}", refused_text(findings))]
-    Refused { findings: Vec<crate::lint::Finding> },
+    #[error("{}", refused_text(findings, *lang))]
+    Refused {
+        findings: Vec<crate::lint::Finding>,
+        lang: crate::preset::Lang,
+    },
 
     #[error("{0}")]
     Other(String),
 }
 
-fn refused_text(findings: &[crate::lint::Finding]) -> String {
-    let mut out = String::from("this profile would not work on the phone; nothing was written");
+fn refused_text(findings: &[crate::lint::Finding], lang: crate::preset::Lang) -> String {
+    use crate::i18n::Msg;
+    let mut out = Msg::RefusedHeader.text(lang).to_string();
     for f in findings {
-        out.push_str(&format!(
-            "\n  {}: {} {}: {}",
-            f.path,
-            f.rule,
-            f.severity.as_str(),
-            f.message
-        ));
+        let sev = match f.severity {
+            crate::lint::Severity::Error => Msg::SeverityError,
+            crate::lint::Severity::Warning => Msg::SeverityWarning,
+            crate::lint::Severity::Info => Msg::SeverityInfo,
+        }
+        .text(lang);
+        out.push_str(&format!("\n  {}: {} {sev}: {}", f.path, f.rule, f.message));
     }
     out
 }
@@ -83,7 +87,7 @@ impl Error {
             Error::UnknownDomain { .. } => Some(
                 "pass --carrier ID (see `profilegen carriers`), or give the servers with --imap-host and --smtp-host".into(),
             ),
-            Error::Refused { findings } => {
+            Error::Refused { findings, .. } => {
                 let helps: Vec<String> = findings.iter().filter_map(|f| f.help.clone()).collect();
                 (!helps.is_empty()).then(|| helps.join("; "))
             }

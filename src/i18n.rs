@@ -3,8 +3,10 @@
 //! one language lacks fails. Texts take named placeholders, `{name}`, filled by [`Msg::fill`].
 //!
 //! Moved here: the labels of every message line (error, warning, note, help, phone), the summary
-//! lines of lint and probe, and the whole `carriers` command. Lint findings, `--explain` and the
-//! errors of `new` are still English; they move here next.
+//! lines of lint and probe, the whole `carriers` command, and what `new` says around a profile
+//! (its warnings, the file it wrote or refused to replace, the refusal of a profile that would not
+//! work). Lint findings, `--explain` and input-validation errors are still English; they move
+//! here next.
 
 use crate::preset::Lang;
 
@@ -44,6 +46,20 @@ pub enum Msg {
     ShowNotes,
     ShowSources,
     ShowDefinedIn,
+    WarnPlaintextPort,
+    WarnFullWidthAddress,
+    WarnFullWidthUsername,
+    WarnUnverifiedPreset,
+    WarnUsernameAsked,
+    NewWrote,
+    NewSigned,
+    NewCustomServers,
+    NewUnchanged,
+    NewExists,
+    NewNoFolder,
+    NewPasswordFile,
+    NewPasswordStdout,
+    RefusedHeader,
 }
 
 impl Msg {
@@ -82,6 +98,20 @@ impl Msg {
         Msg::ShowNotes,
         Msg::ShowSources,
         Msg::ShowDefinedIn,
+        Msg::WarnPlaintextPort,
+        Msg::WarnFullWidthAddress,
+        Msg::WarnFullWidthUsername,
+        Msg::WarnUnverifiedPreset,
+        Msg::WarnUsernameAsked,
+        Msg::NewWrote,
+        Msg::NewSigned,
+        Msg::NewCustomServers,
+        Msg::NewUnchanged,
+        Msg::NewExists,
+        Msg::NewNoFolder,
+        Msg::NewPasswordFile,
+        Msg::NewPasswordStdout,
+        Msg::RefusedHeader,
     ];
 
     /// (English, Japanese).
@@ -147,6 +177,62 @@ impl Msg {
             Msg::ShowNotes => ("notes:", "注意:"),
             Msg::ShowSources => ("sources:", "出典:"),
             Msg::ShowDefinedIn => ("defined in: {origin}", "定義ファイル: {origin}"),
+            Msg::WarnPlaintextPort => (
+                "{kind} port {port} is a plain-text port: the profile still requires TLS (STARTTLS); if the server does not offer it the phone shows \"Cannot Connect Using SSL\" (SSLで接続できません)",
+                "{kind} のポート {port} は平文のポートです。プロファイルはTLS(STARTTLS)を必須にするため、サーバがSTARTTLSに対応していないとiPhoneに「SSLで接続できません」と表示されます",
+            ),
+            Msg::WarnFullWidthAddress => (
+                "the address was typed in full-width characters; using {email}",
+                "メールアドレスが全角で入力されていたため、半角の {email} を使います",
+            ),
+            Msg::WarnFullWidthUsername => (
+                "the username was typed in full-width characters; using {username}",
+                "ユーザ名が全角で入力されていたため、半角の {username} を使います",
+            ),
+            Msg::WarnUnverifiedPreset => (
+                "the {id} preset is unverified (confidence: {confidence}); check the settings with the provider",
+                "{id} のプリセットは未確認です(確度: {confidence})。設定をプロバイダの案内と照らし合わせてください",
+            ),
+            Msg::WarnUsernameAsked => (
+                "the username is not part of the address for {provider}; the phone will ask for it during installation (or pass --username)",
+                "{provider} のユーザ名はメールアドレスから分かりません。インストール時にiPhoneが尋ねます(--username で指定することもできます)",
+            ),
+            Msg::NewWrote => (
+                "wrote {path}{signed} ({preset}: incoming {incoming}, outgoing {outgoing}, TLS on both)",
+                "{path} に書き込みました{signed}({preset}: 受信 {incoming}、送信 {outgoing}、どちらもTLS)",
+            ),
+            Msg::NewSigned => (
+                ", signed",
+                "(署名付き)",
+            ),
+            Msg::NewCustomServers => (
+                "custom servers",
+                "指定したサーバ",
+            ),
+            Msg::NewUnchanged => (
+                "{path} is already this profile; left unchanged",
+                "{path} は既にこのプロファイルです。変更しませんでした",
+            ),
+            Msg::NewExists => (
+                "{path} exists and holds another profile; --force replaces it, or choose another name",
+                "{path} は既にあり、別のプロファイルが入っています。置き換えるには --force を付けるか、別の名前にしてください",
+            ),
+            Msg::NewNoFolder => (
+                "the folder {dir} does not exist; create it first (mkdir -p {dir})",
+                "フォルダ {dir} がありません。先に作成してください(mkdir -p {dir})",
+            ),
+            Msg::NewPasswordFile => (
+                "{path} holds the mail password in clear text (file mode 0600); hand it over only on a channel you trust and delete it after installing",
+                "{path} にはメールのパスワードが平文で入っています(ファイルのモードは0600)。信頼できる経路でのみ渡し、インストール後は削除してください",
+            ),
+            Msg::NewPasswordStdout => (
+                "the profile holds the mail password in clear text; hand it over only on a channel you trust",
+                "このプロファイルにはメールのパスワードが平文で入っています。信頼できる経路でのみ渡してください",
+            ),
+            Msg::RefusedHeader => (
+                "this profile would not work on the phone; nothing was written",
+                "このプロファイルはiPhoneで動作しないため、書き込みませんでした",
+            ),
         }
     }
 

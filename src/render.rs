@@ -388,6 +388,7 @@ fn resolve(
     port: Option<u16>,
     default_port: u16,
     warnings: &mut Vec<String>,
+    lang: crate::preset::Lang,
 ) -> Result<Resolved> {
     let host = match host {
         Some(h) => {
@@ -410,18 +411,15 @@ fn resolve(
             ))
         }
         Some(p) => {
-            if let Some(s) = preset_server {
-                if !s.ports().any(|q| q == p) {
-                    let ports: Vec<String> = s.ports().map(|q| q.to_string()).collect();
-                    warnings.push(format!(
-                        "{kind} port {p} is not one the provider documents ({})",
-                        ports.join(", ")
-                    ));
-                }
-            }
+            // A port the provider does not document is the linter's PG207 (warning, or an error
+            // for a port it refuses), said once the profile is built.
             if matches!(p, 25 | 110 | 143) {
-                warnings.push(format!(
-                    "{kind} port {p} is a plain-text port: the profile still requires TLS (STARTTLS); if the server does not offer it the phone shows \"Cannot Connect Using SSL\" (SSLで接続できません)"
+                warnings.push(crate::i18n::Msg::WarnPlaintextPort.fill(
+                    lang,
+                    &[
+                        ("kind", &kind.to_ascii_uppercase()),
+                        ("port", &p.to_string()),
+                    ],
                 ));
             }
             p
@@ -468,9 +466,7 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     let addr = Address::parse(&typed).map_err(|e| Error::input("email", e))?;
     let email = addr.full();
     if widened {
-        warnings.push(format!(
-            "the address was typed in full-width characters; using {email}"
-        ));
+        warnings.push(crate::i18n::Msg::WarnFullWidthAddress.fill(req.lang, &[("email", &email)]));
     }
     check_prefix(&req.identifier_prefix)?;
 
@@ -524,10 +520,16 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         }
     };
     if preset.status == Status::Unverified {
-        warnings.push(format!(
-            "the {} preset is unverified (confidence: {:?}); check the settings with the provider",
-            preset.id, preset.confidence
-        ));
+        let confidence = match preset.confidence {
+            crate::preset::Confidence::High => crate::i18n::Msg::ConfidenceHigh,
+            crate::preset::Confidence::Medium => crate::i18n::Msg::ConfidenceMedium,
+            crate::preset::Confidence::Low => crate::i18n::Msg::ConfidenceLow,
+        }
+        .text(req.lang);
+        warnings.push(
+            crate::i18n::Msg::WarnUnverifiedPreset
+                .fill(req.lang, &[("id", &preset.id), ("confidence", confidence)]),
+        );
     }
 
     let protocol = match req.protocol {
@@ -544,6 +546,7 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             req.servers.imap_port,
             993,
             &mut warnings,
+            req.lang,
         )?,
         Protocol::Pop => {
             if preset.pop.is_none() && req.servers.pop_host.is_none() {
@@ -562,6 +565,7 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
                 req.servers.pop_port,
                 995,
                 &mut warnings,
+                req.lang,
             )?
         }
     };
@@ -572,6 +576,7 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         req.servers.smtp_port,
         465,
         &mut warnings,
+        req.lang,
     )?;
 
     let name = opt_line("--name", &req.name)?;
@@ -589,9 +594,10 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             text::check_line(u).map_err(|e| Error::input("--username", e))?;
             text::check_visible(u).map_err(|e| Error::input("--username", e))?;
             if widened {
-                warnings.push(format!(
-                    "the username was typed in full-width characters; using {u:?}"
-                ));
+                warnings.push(
+                    crate::i18n::Msg::WarnFullWidthUsername
+                        .fill(req.lang, &[("username", &format!("{u:?}"))]),
+                );
             }
             Some(u.to_string())
         }
@@ -610,10 +616,10 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     let incoming_username = username_for(incoming.username);
     let outgoing_username = username_for(outgoing.username);
     if incoming_username.is_none() || outgoing_username.is_none() {
-        warnings.push(format!(
-            "the username is not part of the address for {}; the phone will ask for it during installation (or pass --username)",
-            preset.display_name(req.lang)
-        ));
+        warnings.push(
+            crate::i18n::Msg::WarnUsernameAsked
+                .fill(req.lang, &[("provider", preset.display_name(req.lang))]),
+        );
     }
     let password = match &req.password {
         Some(p) if p.expose().is_empty() => {
@@ -769,7 +775,10 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             .into_iter()
             .partition(|f| f.severity == crate::lint::Severity::Error);
         if !errors.is_empty() {
-            return Err(Error::Refused { findings: errors });
+            return Err(Error::Refused {
+                findings: errors,
+                lang: req.lang,
+            });
         }
         for f in rest {
             warnings.push(format!(

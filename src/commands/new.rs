@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::cli::{NewArgs, PasswordArgs};
 use crate::error::{Error, Result};
+use crate::i18n::Msg;
 use crate::output::{self, Mode};
 use crate::preset::Registry;
 use crate::profile::{Payload, Secret};
@@ -74,11 +75,7 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
                 if !parent.is_dir() {
                     return Err(Error::input(
                         "--output",
-                        format!(
-                            "the folder {} does not exist; create it first (mkdir -p {})",
-                            parent.display(),
-                            parent.display()
-                        ),
+                        Msg::NewNoFolder.fill(ctx.lang, &[("dir", &parent.display().to_string())]),
                     ));
                 }
             }
@@ -97,35 +94,58 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
                 if !args.force {
                     return Err(Error::input(
                         "--output",
-                        format!(
-                            "{} exists and holds another profile; --force replaces it, or choose another name",
-                            path.display()
-                        ),
+                        Msg::NewExists.fill(ctx.lang, &[("path", &path.display().to_string())]),
                     ));
                 }
             }
             let mode = if secret { Mode::Secret } else { Mode::Public };
             output::write_atomic(path, &bytes, mode)?;
             let Payload::Mail(m) = &rendered.profile.content[0];
-            ctx.info(&format!(
-                "wrote {}{} ({}: incoming {}:{}, outgoing {}:{}, TLS on both)",
-                path.display(),
-                if signer.is_some() { ", signed" } else { "" },
-                rendered.preset_id.as_deref().unwrap_or("custom servers"),
-                m.incoming_host,
-                m.incoming_port.unwrap_or_default(),
-                m.outgoing_host,
-                m.outgoing_port.unwrap_or_default(),
-            ));
+            ctx.info(
+                &Msg::NewWrote.fill(
+                    ctx.lang,
+                    &[
+                        ("path", &path.display().to_string()),
+                        (
+                            "signed",
+                            if signer.is_some() {
+                                Msg::NewSigned.text(ctx.lang)
+                            } else {
+                                ""
+                            },
+                        ),
+                        (
+                            "preset",
+                            rendered
+                                .preset_id
+                                .as_deref()
+                                .unwrap_or(Msg::NewCustomServers.text(ctx.lang)),
+                        ),
+                        (
+                            "incoming",
+                            &format!(
+                                "{}:{}",
+                                m.incoming_host,
+                                m.incoming_port.unwrap_or_default()
+                            ),
+                        ),
+                        (
+                            "outgoing",
+                            &format!(
+                                "{}:{}",
+                                m.outgoing_host,
+                                m.outgoing_port.unwrap_or_default()
+                            ),
+                        ),
+                    ],
+                ),
+            );
         }
     }
     if secret {
         ctx.warn(&match &target {
-            Some(p) => format!(
-                "{} holds the mail password in clear text (file mode 0600); hand it over only on a channel you trust and delete it after installing",
-                p.display()
-            ),
-            None => "the profile holds the mail password in clear text; hand it over only on a channel you trust".to_string(),
+            Some(p) => Msg::NewPasswordFile.fill(ctx.lang, &[("path", &p.display().to_string())]),
+            None => Msg::NewPasswordStdout.text(ctx.lang).to_string(),
         });
     }
     for n in &rendered.notes {
