@@ -277,7 +277,8 @@ fn io_text(e: &std::io::Error, step: Duration) -> String {
         }
         K::UnexpectedEof => "the server closed the connection".into(),
         K::ConnectionReset => "the server reset the connection".into(),
-        _ => e.to_string(),
+        K::ConnectionRefused => "connection refused".into(),
+        _ => crate::error::io_words(e),
     }
 }
 

@@ -932,3 +932,24 @@ fn a_name_that_cannot_be_looked_up_is_not_sent_to_the_resolver() {
         .contains("empty label"));
     let _ = issue; // (the PKI helpers are shared with other tests)
 }
+
+#[test]
+fn a_servers_block_names_the_phones_message_for_its_direction() {
+    let pki = Pki::new();
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = bin()
+        .args(["probe", "--timeout", "2", "--ca"])
+        .arg(pki.path("ca.pem"))
+        .args(["--smtp", &format!("smtps://127.0.0.1:{closed}")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("PG702 error: cannot connect"), "{text}");
+    // Sending, not receiving: the SMTP block does not say "Cannot Get Mail".
+    assert!(!text.contains("Cannot Get Mail"), "{text}");
+    assert!(!text.contains("os error"), "{text}");
+}

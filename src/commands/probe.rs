@@ -4,7 +4,7 @@ use super::Ctx;
 use crate::cli::{Format, ProbeArgs};
 use crate::container::{self, Trust, Verifier, MAX_SIZE};
 use crate::error::{Error, Result};
-use crate::lint::report::{self, FileReport};
+use crate::lint::report;
 use crate::preset::{Registry, Tls};
 use crate::probe::{self, Protocol, ServerReport, Settings, Target, TlsMode};
 use std::fmt::Write as _;
@@ -230,19 +230,31 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
         if r.findings.is_empty() {
             let _ = writeln!(out, "  ok: the phone can connect with TLS");
         } else {
-            // This server's findings, in lint's format, inside its block.
-            let file = FileReport {
-                file: format!("{} {}", r.target.protocol.label(), r.target.host),
-                findings: r.findings.clone(),
+            // This server's findings inside its block: rule, severity, message, help and the
+            // phone's message for this direction (sending for SMTP, receiving for IMAP/POP).
+            use crate::i18n::Msg;
+            let direction = match r.target.protocol {
+                Protocol::Smtp => "Outgoing",
+                Protocol::Imap | Protocol::Pop => "Incoming",
             };
-            let block = report::text(std::slice::from_ref(&file), false, ctx.lang);
-            let mut lines: Vec<&str> = block.lines().collect();
-            lines.pop(); // lint's summary line
-            while lines.last().is_some_and(|l| l.trim().is_empty()) {
-                lines.pop();
-            }
-            for l in lines {
-                let _ = writeln!(out, "  {l}");
+            for f in &r.findings {
+                let sev = match f.severity {
+                    crate::lint::Severity::Error => Msg::SeverityError,
+                    crate::lint::Severity::Warning => Msg::SeverityWarning,
+                    crate::lint::Severity::Info => Msg::SeverityInfo,
+                }
+                .text(ctx.lang);
+                let _ = writeln!(out, "  {} {sev}: {}", f.rule, f.message);
+                if let Some(h) = &f.help {
+                    let _ = writeln!(out, "    {}: {h}", Msg::HelpLabel.text(ctx.lang));
+                }
+                if let Some(rule) = crate::lint::rule(f.rule) {
+                    let phone =
+                        report::phone_for(ctx.lang.pick(rule.phone_ja, rule.phone_en), direction);
+                    if !phone.is_empty() {
+                        let _ = writeln!(out, "    {}: {phone}", Msg::PhoneLabel.text(ctx.lang));
+                    }
+                }
             }
         }
         out.push('\n');
