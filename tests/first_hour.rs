@@ -695,3 +695,60 @@ fn carriers_and_message_labels_in_japanese() {
                 .and(predicate::str::contains("1件を検査: エラー 1件")),
         );
 }
+
+// 5 (part): lint findings, --list-rules and --explain lead with the rule's Japanese summary and
+// fix; the finding's own specifics follow as the detail.
+#[test]
+fn lint_in_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.mobileconfig");
+    bin()
+        .args(["new", "-q", "--email", "taro@i.softbank.jp", "-o"])
+        .arg(&p)
+        .assert()
+        .success();
+    let text =
+        std::fs::read_to_string(&p)
+            .unwrap()
+            .replacen("imap.softbank.jp", "imap.sofbank.jp", 1);
+    std::fs::write(&p, text).unwrap();
+    bin()
+        .args(["lint", "--lang", "ja"])
+        .arg(&p)
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains(
+                "PG206 エラー: 既知のプロバイダのサーバ名と1〜2文字だけ違うホスト名です",
+            )
+            .and(predicate::str::contains("  詳細: \"imap.sofbank.jp\""))
+            .and(predicate::str::contains(
+                "  対処: プロバイダの正確なホスト名",
+            ))
+            .and(predicate::str::contains(
+                "  ヒント: did you mean imap.softbank.jp?",
+            )),
+        );
+    let list = String::from_utf8(
+        bin()
+            .args(["lint", "--lang", "ja", "--list-rules"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(list.lines().count(), profilegen::lint::rules::ALL.len());
+    assert!(
+        list.lines().all(|l| !l.is_ascii()),
+        "every summary is Japanese"
+    );
+    bin()
+        .args(["lint", "--lang", "ja", "--explain", "PG201"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("既定の重大度: エラー")
+                .and(predicate::str::contains("対処:"))
+                .and(predicate::str::contains("SSLで接続できません")),
+        );
+}

@@ -18,12 +18,12 @@ pub enum Outcome {
 
 pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     if args.list_rules {
-        print(&report::list())?;
+        print(&report::list(ctx.lang))?;
         return Ok(Outcome::Clean);
     }
     if let Some(id) = &args.explain {
         let r = lint::rule(id).ok_or_else(|| unknown_rule("--explain", id))?;
-        print(&report::explain(r))?;
+        print(&report::explain(r, ctx.lang))?;
         return Ok(Outcome::Clean);
     }
     if args.paths.is_empty() {

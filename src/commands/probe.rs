@@ -244,9 +244,22 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
                     crate::lint::Severity::Info => Msg::SeverityInfo,
                 }
                 .text(ctx.lang);
-                let _ = writeln!(out, "  {} {sev}: {}", f.rule, f.message);
-                if let Some(h) = &f.help {
-                    let _ = writeln!(out, "    {}: {h}", Msg::HelpLabel.text(ctx.lang));
+                match (ctx.lang, crate::lint::ja::texts(f.rule)) {
+                    (crate::preset::Lang::Ja, Some((summary, fix))) => {
+                        let _ = writeln!(out, "  {} {sev}: {summary}", f.rule);
+                        let _ = writeln!(out, "    詳細: {}", f.message);
+                        let _ = writeln!(out, "    {}: {fix}", Msg::HelpLabel.text(ctx.lang));
+                        let rule_fix = crate::lint::rule(f.rule).map(|r| r.fix);
+                        if let Some(h) = f.help.as_deref().filter(|h| Some(*h) != rule_fix) {
+                            let _ = writeln!(out, "    ヒント: {h}");
+                        }
+                    }
+                    _ => {
+                        let _ = writeln!(out, "  {} {sev}: {}", f.rule, f.message);
+                        if let Some(h) = &f.help {
+                            let _ = writeln!(out, "    {}: {h}", Msg::HelpLabel.text(ctx.lang));
+                        }
+                    }
                 }
                 if let Some(rule) = crate::lint::rule(f.rule) {
                     let phone =

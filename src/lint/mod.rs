@@ -5,6 +5,7 @@
 //! verifying a signed file), parses the plist with a depth limit, and runs every rule.
 
 pub mod declaration;
+pub mod ja;
 pub mod report;
 pub mod rules;
 

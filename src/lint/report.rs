@@ -37,16 +37,41 @@ pub fn text(reports: &[FileReport], color: bool, lang: crate::preset::Lang) -> S
             } else {
                 format!("{}: {}", r.file, f.path)
             };
-            let _ = writeln!(
-                out,
-                "{}: {} {sev}: {}",
-                paint(&location, "1", color),
-                paint(f.rule, "1", color),
-                f.message
-            );
-            if let Some(h) = &f.help {
-                let label = format!("{}:", crate::i18n::Msg::HelpLabel.text(lang));
-                let _ = writeln!(out, "  {} {h}", paint(&label, "1;32", color));
+            let ja = match lang {
+                crate::preset::Lang::Ja => super::ja::texts(f.rule),
+                crate::preset::Lang::En => None,
+            };
+            match ja {
+                // Japanese: the rule's summary first; the finding's own words (host names,
+                // ports, values) follow as the detail.
+                Some((summary, fix)) => {
+                    let _ = writeln!(
+                        out,
+                        "{}: {} {sev}: {summary}",
+                        paint(&location, "1", color),
+                        paint(f.rule, "1", color),
+                    );
+                    let _ = writeln!(out, "  詳細: {}", f.message);
+                    let label = format!("{}:", crate::i18n::Msg::HelpLabel.text(lang));
+                    let _ = writeln!(out, "  {} {fix}", paint(&label, "1;32", color));
+                    let rule_fix = rule(f.rule).map(|r| r.fix);
+                    if let Some(h) = f.help.as_deref().filter(|h| Some(*h) != rule_fix) {
+                        let _ = writeln!(out, "  ヒント: {h}");
+                    }
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "{}: {} {sev}: {}",
+                        paint(&location, "1", color),
+                        paint(f.rule, "1", color),
+                        f.message
+                    );
+                    if let Some(h) = &f.help {
+                        let label = format!("{}:", crate::i18n::Msg::HelpLabel.text(lang));
+                        let _ = writeln!(out, "  {} {h}", paint(&label, "1;32", color));
+                    }
+                }
             }
             if let Some(rule) = rule(f.rule) {
                 let phone = phone_for(lang.pick(rule.phone_ja, rule.phone_en), &f.path);
@@ -196,43 +221,71 @@ fn uri(path: &str) -> String {
 }
 
 /// The `--explain` text of a rule.
-pub fn explain(r: &super::Rule) -> String {
+pub fn explain(r: &super::Rule, lang: crate::preset::Lang) -> String {
+    use crate::preset::Lang;
+    let (summary, fix) = match (lang, super::ja::texts(r.id)) {
+        (Lang::Ja, Some((s, f))) => (s, f),
+        _ => (r.summary, r.fix),
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} ({}) — default severity: {}",
+        "{} ({}) — {}: {}",
         r.id,
         r.name,
-        r.severity.as_str()
+        lang.pick("既定の重大度", "default severity"),
+        severity_word(r.severity, lang)
     );
-    let _ = writeln!(out, "\n{}\n", r.summary);
-    let _ = writeln!(out, "Why it matters:\n  {}\n", r.why);
+    let _ = writeln!(out, "\n{summary}\n");
+    if lang == Lang::Ja {
+        // The reasoning is in English for now; the summary and the fix above are Japanese.
+        let _ = writeln!(out, "理由(英語):\n  {}\n", r.why);
+    } else {
+        let _ = writeln!(out, "Why it matters:\n  {}\n", r.why);
+    }
     if !r.phone_en.is_empty() {
         let _ = writeln!(
             out,
-            "What the phone shows:\n  {}\n  {}\n",
-            r.phone_ja, r.phone_en
+            "{}:\n  {}\n  {}\n",
+            lang.pick("iPhoneの表示", "What the phone shows"),
+            r.phone_ja,
+            r.phone_en
         );
     }
-    let _ = writeln!(out, "Example:");
+    let _ = writeln!(out, "{}:", lang.pick("例", "Example"));
     for l in r.example.lines() {
         let _ = writeln!(out, "  {l}");
     }
-    let _ = writeln!(out, "\nFix:\n  {}", r.fix);
+    let _ = writeln!(out, "\n{}:\n  {fix}", lang.pick("対処", "Fix"));
     out
 }
 
+fn severity_word(s: Severity, lang: crate::preset::Lang) -> &'static str {
+    use crate::i18n::Msg;
+    match s {
+        Severity::Error => Msg::SeverityError,
+        Severity::Warning => Msg::SeverityWarning,
+        Severity::Info => Msg::SeverityInfo,
+    }
+    .text(lang)
+}
+
 /// The `--list-rules` table.
-pub fn list() -> String {
+pub fn list(lang: crate::preset::Lang) -> String {
     let mut out = String::new();
     for r in rules::ALL {
+        let summary = match (lang, super::ja::texts(r.id)) {
+            (crate::preset::Lang::Ja, Some((s, _))) => s,
+            _ => r.summary,
+        };
+        let sev = severity_word(r.severity, lang);
+        let pad = 8usize.saturating_sub(unicode_width::UnicodeWidthStr::width(sev));
         let _ = writeln!(
             out,
-            "{}  {:<8} {:<28} {}",
+            "{}  {sev}{} {:<28} {summary}",
             r.id,
-            r.severity.as_str(),
+            " ".repeat(pad),
             r.name,
-            r.summary
         );
     }
     out
