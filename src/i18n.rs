@@ -252,6 +252,30 @@ impl Msg {
     }
 }
 
+thread_local! {
+    static LANG: std::cell::Cell<Lang> = const { std::cell::Cell::new(Lang::En) };
+}
+
+/// Sets the language of the messages this thread builds from here on (the command's `--lang`,
+/// or a web request's language).
+pub fn set_lang(lang: Lang) {
+    LANG.with(|l| l.set(lang));
+}
+
+/// The language of this thread's messages.
+pub fn lang() -> Lang {
+    LANG.with(|l| l.get())
+}
+
+/// A message that exists in both languages by construction: the English text, or the Japanese
+/// one when this thread speaks Japanese.
+pub fn tr(en: String, ja: String) -> String {
+    match lang() {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
 /// "1 file" / "2 files" in English, "1" in Japanese (the catalogue's text adds the counter).
 pub fn count(lang: Lang, n: usize, one: &str, many: &str) -> String {
     match lang {

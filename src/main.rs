@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         quiet: cli.global.quiet,
     };
     let lang = ctx.lang;
+    profilegen::i18n::set_lang(lang);
     let registry =
         || Registry::load(cli.global.carriers.as_deref()).map_err(profilegen::Error::from);
     let result = match cli.command {

@@ -460,6 +460,8 @@ fn custom_preset(domain: &str) -> Preset {
 
 /// Builds the profile for one request.
 pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Result<Rendered> {
+    // Messages built on this thread (a web request's, a bulk row's) speak the request's language.
+    crate::i18n::set_lang(req.lang);
     let mut warnings = Vec::new();
     // Addresses typed with a Japanese IME in full-width mode: made half-width, and said so.
     let (typed, widened) = text::halfwidth(&req.email);

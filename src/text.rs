@@ -1,6 +1,8 @@
 //! Validation of the text that goes into a profile: what XML 1.0 can hold, host names, addresses.
 //! Errors are short sentences meant to follow "field: ".
 
+use crate::i18n::tr;
+
 /// Characters XML 1.0 can hold (the `Char` production), minus U+FFFE/U+FFFF.
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
@@ -71,10 +73,17 @@ pub fn halfwidth(s: &str) -> (String, bool) {
 pub fn check_visible(s: &str) -> Result<(), String> {
     for (i, c) in s.chars().enumerate() {
         if let Some(what) = invisible(c) {
-            return Err(format!(
-                "an invisible character ({what}, {}) is at position {}; retype the text without it",
-                describe(c),
-                i + 1
+            return Err(tr(
+                format!(
+                    "an invisible character ({what}, {}) is at position {}; retype the text without it",
+                    describe(c),
+                    i + 1
+                ),
+                format!(
+                    "{}文字目に見えない文字({what}、{})があります。その文字を除いて入力し直してください",
+                    i + 1,
+                    describe(c)
+                ),
             ));
         }
     }
@@ -86,24 +95,44 @@ pub fn check_visible(s: &str) -> Result<(), String> {
 pub fn check_line(s: &str) -> Result<(), String> {
     let n = s.chars().count();
     if n > MAX_TEXT {
-        return Err(format!(
-            "{} is {n} characters long; at most {MAX_TEXT} are accepted",
-            shown(s)
+        return Err(tr(
+            format!(
+                "{} is {n} characters long; at most {MAX_TEXT} are accepted",
+                shown(s)
+            ),
+            format!(
+                "{} は{n}文字あります。受け付けるのは{MAX_TEXT}文字までです",
+                shown(s)
+            ),
         ));
     }
     for (i, c) in s.chars().enumerate() {
         if !is_xml_char(c) {
-            return Err(format!(
-                "character {} at position {} cannot be stored in a profile (XML 1.0 forbids it); remove it",
-                describe(c),
-                i + 1
+            return Err(tr(
+                format!(
+                    "character {} at position {} cannot be stored in a profile (XML 1.0 forbids it); remove it",
+                    describe(c),
+                    i + 1
+                ),
+                format!(
+                    "{}文字目の文字 {} はプロファイルに入れられません(XML 1.0 が禁止しています)。削除してください",
+                    i + 1,
+                    describe(c)
+                ),
             ));
         }
         if c.is_control() {
-            return Err(format!(
-                "control character {} at position {} is not allowed here; remove it",
-                describe(c),
-                i + 1
+            return Err(tr(
+                format!(
+                    "control character {} at position {} is not allowed here; remove it",
+                    describe(c),
+                    i + 1
+                ),
+                format!(
+                    "{}文字目の制御文字 {} はここでは使えません。削除してください",
+                    i + 1,
+                    describe(c)
+                ),
             ));
         }
     }
@@ -131,56 +160,74 @@ pub fn check_multiline(s: &str) -> Result<(), String> {
 /// A DNS host name: dot-separated labels of letters, digits and '-', at least one dot, no
 /// leading or trailing '-' in a label, lowercase ASCII.
 pub fn check_host(host: &str) -> Result<(), String> {
+    let h = shown(host);
     if host.is_empty() {
-        return Err("host name is empty".into());
+        return Err(tr("host name is empty".into(), "ホスト名が空です".into()));
     }
     if host.chars().any(char::is_whitespace) {
-        return Err(format!(
-            "host name {host:?} contains white space; remove it"
+        return Err(tr(
+            format!("host name {h} contains white space; remove it"),
+            format!("ホスト名 {h} に空白が含まれています。削除してください"),
         ));
     }
     if host.contains("://") {
-        return Err(format!(
-            "{host:?} is a URL; give only the host name, without a scheme"
+        return Err(tr(
+            format!("{h} is a URL; give only the host name, without a scheme"),
+            format!("{h} はURLです。スキーム(imaps:// など)を付けずにホスト名だけを書いてください"),
         ));
     }
     if host.len() > 253 {
-        return Err(format!("host name {host:?} is longer than 253 characters"));
+        return Err(tr(
+            format!("host name {h} is longer than 253 characters"),
+            format!("ホスト名 {h} が253文字を超えています"),
+        ));
     }
     if !host.contains('.') {
-        return Err(format!(
-            "host name {host:?} has no dot; give the full name (e.g. imap.example.jp)"
+        return Err(tr(
+            format!("host name {h} has no dot; give the full name (e.g. imap.example.jp)"),
+            format!(
+                "ホスト名 {h} に点がありません。完全な名前(例: imap.example.jp)を書いてください"
+            ),
         ));
     }
     for label in host.split('.') {
         if label.is_empty() {
-            return Err(format!(
-                "host name {host:?} has an empty label (\"..\" or a leading or trailing dot)"
+            return Err(tr(
+                format!("host name {h} has an empty label (\"..\" or a leading or trailing dot)"),
+                format!("ホスト名 {h} に空のラベルがあります(「..」か、先頭または末尾の点)"),
             ));
         }
         if label.len() > 63 {
-            return Err(format!(
-                "host name {host:?} has a label longer than 63 characters"
+            return Err(tr(
+                format!("host name {h} has a label longer than 63 characters"),
+                format!("ホスト名 {h} に63文字を超えるラベルがあります"),
             ));
         }
         if let Some(c) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
         {
-            return Err(format!(
-                "host name {host:?} contains {c:?}; only letters, digits, '-' and '.' are allowed"
+            return Err(tr(
+                format!(
+                    "host name {h} contains {c:?}; only letters, digits, '-' and '.' are allowed"
+                ),
+                format!(
+                    "ホスト名 {h} に {c:?} が含まれています。使えるのは英数字、'-'、'.' だけです"
+                ),
             ));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(format!(
-                "host name {host:?} has a label that starts or ends with '-'"
+            return Err(tr(
+                format!("host name {h} has a label that starts or ends with '-'"),
+                format!("ホスト名 {h} に '-' で始まるか終わるラベルがあります"),
             ));
         }
     }
     if host != host.to_ascii_lowercase() {
-        return Err(format!(
-            "host name {host:?} has capital letters; write it in lowercase ({})",
-            host.to_ascii_lowercase()
+        let lower = host.to_ascii_lowercase();
+        return Err(tr(
+            format!("host name {h} has capital letters; write it in lowercase ({lower})"),
+            format!("ホスト名 {h} に大文字があります。小文字で書いてください({lower})"),
         ));
     }
     Ok(())
@@ -199,37 +246,67 @@ impl Address {
     pub fn parse(input: &str) -> Result<Address, String> {
         let s = input.trim();
         if s.is_empty() {
-            return Err("the address is empty".into());
+            return Err(tr(
+                "the address is empty".into(),
+                "メールアドレスが空です".into(),
+            ));
         }
         let n = s.chars().count();
         if s.len() > MAX_ADDRESS {
-            return Err(format!(
-                "{} is {n} characters long; an address has at most {MAX_ADDRESS}",
-                shown(s)
+            return Err(tr(
+                format!(
+                    "{} is {n} characters long; an address has at most {MAX_ADDRESS}",
+                    shown(s)
+                ),
+                format!(
+                    "{} は{n}文字あります。メールアドレスは{MAX_ADDRESS}文字までです",
+                    shown(s)
+                ),
             ));
         }
         check_line(s)?;
         check_visible(s)?;
         if s.chars().any(char::is_whitespace) {
-            return Err(format!("{} contains white space; remove it", shown(s)));
+            return Err(tr(
+                format!("{} contains white space; remove it", shown(s)),
+                format!("{} に空白が含まれています。削除してください", shown(s)),
+            ));
         }
         if s.contains('\u{FF20}') && !s.contains('@') {
-            return Err(format!(
-                "{} has a full-width ＠ instead of '@'; type the address in half-width characters",
-                shown(s)
+            return Err(tr(
+                format!(
+                    "{} has a full-width ＠ instead of '@'; type the address in half-width characters",
+                    shown(s)
+                ),
+                format!(
+                    "{} の「＠」が全角です。半角の「@」で入力してください",
+                    shown(s)
+                ),
             ));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
-            return Err(format!(
-                "{} has no '@'; give the full address, e.g. taro@i.softbank.jp",
-                shown(s)
+            return Err(tr(
+                format!(
+                    "{} has no '@'; give the full address, e.g. taro@i.softbank.jp",
+                    shown(s)
+                ),
+                format!(
+                    "{} に「@」がありません。メールアドレス全体を入力してください(例: taro@i.softbank.jp)",
+                    shown(s)
+                ),
             ));
         };
         if local.is_empty() {
-            return Err(format!("{} has nothing before the '@'", shown(s)));
+            return Err(tr(
+                format!("{} has nothing before the '@'", shown(s)),
+                format!("{} は「@」の前が空です", shown(s)),
+            ));
         }
         if local.contains('@') {
-            return Err(format!("{} has more than one '@'", shown(s)));
+            return Err(tr(
+                format!("{} has more than one '@'", shown(s)),
+                format!("{} に「@」が2つ以上あります", shown(s)),
+            ));
         }
         if local.len() > 64 {
             return Err(format!(
@@ -255,7 +332,12 @@ impl Address {
             ));
         }
         let domain = domain.to_ascii_lowercase();
-        check_host(&domain).map_err(|e| format!("domain of {}: {e}", shown(s)))?;
+        check_host(&domain).map_err(|e| {
+            tr(
+                format!("domain of {}: {e}", shown(s)),
+                format!("{} のドメイン: {e}", shown(s)),
+            )
+        })?;
         Ok(Address {
             local: local.to_string(),
             domain,

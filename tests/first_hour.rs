@@ -615,6 +615,14 @@ fn the_page_shows_provider_notes_and_answers_in_japanese() {
     assert!(page.contains("IMAP専用パスワード"), "docomo's note");
     assert!(page.contains("dアカウントID"));
     assert!(page.contains("この設定は未確認です"), "au is unverified");
+    // A validation error on the Japanese page is Japanese.
+    match ureq::get(&format!("{}profile?email=taro&lang=ja", server.url)).call() {
+        Err(ureq::Error::Status(400, r)) => {
+            let body = r.into_string().unwrap();
+            assert!(body.contains("「@」がありません"), "{body}");
+        }
+        other => panic!("expected 400, got {:?}", other.map(|r| r.status())),
+    }
     let url = format!("{}profile?email=taro@gmail.com", server.url);
     let _ = ureq::get(&url).set("Accept-Language", "ja").call();
     match ureq::get(&url).set("Accept-Language", "ja").call() {
