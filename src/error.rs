@@ -1,5 +1,6 @@
 //! Errors a user can act on: each says what went wrong, where, and (in `help`) what to do.
 
+use crate::i18n::tr;
 use crate::preset::PresetError;
 use std::path::PathBuf;
 
@@ -17,10 +18,10 @@ pub enum Error {
         instead: Option<String>,
     },
 
-    #[error("no preset for the domain {domain:?}")]
+    #[error("{}", crate::i18n::tr(format!("no preset for the domain {domain:?}"), format!("ドメイン {domain:?} のプリセットがありません")))]
     UnknownDomain { domain: String },
 
-    #[error("no preset with the id {id:?}")]
+    #[error("{}", crate::i18n::tr(format!("no preset with the id {id:?}"), format!("ID {id:?} のプリセットはありません")))]
     UnknownCarrier {
         id: String,
         suggestion: Option<String>,
@@ -83,17 +84,26 @@ impl Error {
     /// What the user can do about it, if there is something to say.
     pub fn help(&self) -> Option<String> {
         match self {
-            Error::Unsupported { instead, .. } => instead.as_ref().map(|i| format!("instead: {i}")),
-            Error::UnknownDomain { .. } => Some(
+            Error::Unsupported { instead, .. } => instead
+                .as_ref()
+                .map(|i| tr(format!("instead: {i}"), format!("代わりに: {i}"))),
+            Error::UnknownDomain { .. } => Some(tr(
                 "pass --carrier ID (see `profilegen carriers`), or give the servers with --imap-host and --smtp-host".into(),
-            ),
+                "--carrier ID でプリセットを選ぶか(`profilegen carriers` で一覧)、--imap-host と --smtp-host でサーバを指定してください".into(),
+            )),
             Error::Refused { findings, .. } => {
                 let helps: Vec<String> = findings.iter().filter_map(|f| f.help.clone()).collect();
                 (!helps.is_empty()).then(|| helps.join("; "))
             }
             Error::UnknownCarrier { suggestion, .. } => Some(match suggestion {
-                Some(s) => format!("did you mean {s:?}? `profilegen carriers` lists them all"),
-                None => "`profilegen carriers` lists the presets".into(),
+                Some(s) => tr(
+                    format!("did you mean {s:?}? `profilegen carriers` lists them all"),
+                    format!("{s:?} のことですか? `profilegen carriers` で一覧を表示できます"),
+                ),
+                None => tr(
+                    "`profilegen carriers` lists the presets".into(),
+                    "`profilegen carriers` でプリセットの一覧を表示できます".into(),
+                ),
             }),
             _ => None,
         }

@@ -346,7 +346,10 @@ fn check_prefix(prefix: &str) -> Result<()> {
     if bad {
         return Err(Error::input(
             "--identifier-prefix",
-            format!("{prefix:?} is not a reverse-DNS identifier such as com.example.mail (letters, digits, '-' and '.')"),
+            crate::i18n::tr(
+                format!("{prefix:?} is not a reverse-DNS identifier such as com.example.mail (letters, digits, '-' and '.')"),
+                format!("{prefix:?} は com.example.mail のような逆ドメイン形式の識別子ではありません(英数字、'-'、'.')"),
+            ),
         ));
     }
     Ok(())
@@ -486,11 +489,19 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
                 Some(o) if o.id != chosen.id => {
                     return Err(Error::input(
                         "--carrier",
-                        format!(
-                            "{email} belongs to {} ({}), not to {}; leave --carrier out and the address's provider is used",
-                            o.display_name(req.lang),
-                            o.id,
-                            chosen.display_name(req.lang)
+                        crate::i18n::tr(
+                            format!(
+                                "{email} belongs to {} ({}), not to {}; leave --carrier out and the address's provider is used",
+                                o.display_name(req.lang),
+                                o.id,
+                                chosen.display_name(req.lang)
+                            ),
+                            format!(
+                                "{email} は{}({})のアドレスで、{}のものではありません。--carrier を付けなければアドレスのプロバイダが使われます",
+                                o.display_name(req.lang),
+                                o.id,
+                                chosen.display_name(req.lang)
+                            ),
                         ),
                     ))
                 }
@@ -554,9 +565,15 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             if preset.pop.is_none() && req.servers.pop_host.is_none() {
                 return Err(Error::input(
                     "--protocol",
-                    format!(
-                        "the {} preset offers no POP server; use IMAP or give --pop-host",
-                        preset.id
+                    crate::i18n::tr(
+                        format!(
+                            "the {} preset offers no POP server; use IMAP or give --pop-host",
+                            preset.id
+                        ),
+                        format!(
+                            "{} のプリセットにはPOPサーバがありません。IMAPを使うか --pop-host を指定してください",
+                            preset.id
+                        ),
                     ),
                 ));
             }
@@ -587,7 +604,10 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         Some(u) if u.trim().is_empty() => {
             return Err(Error::input(
                 "--username",
-                "is empty; leave it out to use the preset's rule",
+                crate::i18n::tr(
+                    "is empty; leave it out to use the preset's rule".into(),
+                    "が空です。プリセットの規則を使うなら指定しないでください".into(),
+                ),
             ))
         }
         Some(u) => {
@@ -627,14 +647,20 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         Some(p) if p.expose().is_empty() => {
             return Err(Error::input(
                 "password",
-                "is empty; leave it out and the phone asks for it",
+                crate::i18n::tr(
+                    "is empty; leave it out and the phone asks for it".into(),
+                    "が空です。入れなければインストール時にiPhoneが尋ねます".into(),
+                ),
             ))
         }
         Some(p) => {
             text::check_line(p.expose()).map_err(|_| {
                 Error::input(
                     "password",
-                    "contains a control character or a character XML cannot hold",
+                    crate::i18n::tr(
+                        "contains a control character or a character XML cannot hold".into(),
+                        "に制御文字かXMLに入れられない文字が含まれています".into(),
+                    ),
                 )
             })?;
             Some(p.clone())
@@ -677,7 +703,10 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
                 ),
             };
             if s.is_empty() {
-                return Err(Error::input(field, "is empty"));
+                return Err(Error::input(
+                    field,
+                    crate::i18n::tr("is empty".into(), "が空です".into()),
+                ));
             }
             if multiline {
                 text::check_multiline(&s)
@@ -704,7 +733,10 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     if file_name.is_empty() || file_name == "_" {
         return Err(Error::input(
             "template file_name.j2",
-            "renders an empty file name",
+            crate::i18n::tr(
+                "renders an empty file name".into(),
+                "の結果が空のファイル名になります".into(),
+            ),
         ));
     }
     if !file_name.ends_with(".mobileconfig") {
@@ -783,13 +815,17 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             });
         }
         for f in rest {
-            warnings.push(format!(
-                "{} ({}): {}{}",
-                f.rule,
-                f.path,
+            let detail = format!(
+                "{}{}",
                 f.message,
                 f.help.map(|h| format!("; {h}")).unwrap_or_default()
-            ));
+            );
+            warnings.push(match (req.lang, crate::lint::ja::texts(f.rule)) {
+                (crate::preset::Lang::Ja, Some((summary, _))) => {
+                    format!("{} ({}): {summary}(詳細: {detail})", f.rule, f.path)
+                }
+                _ => format!("{} ({}): {detail}", f.rule, f.path),
+            });
         }
     }
     Ok(Rendered {

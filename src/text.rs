@@ -147,10 +147,17 @@ pub fn check_multiline(s: &str) -> Result<(), String> {
             continue;
         }
         if !is_xml_char(c) || c.is_control() {
-            return Err(format!(
-                "character {} at position {} cannot be stored in a profile; remove it",
-                describe(c),
-                i + 1
+            return Err(tr(
+                format!(
+                    "character {} at position {} cannot be stored in a profile; remove it",
+                    describe(c),
+                    i + 1
+                ),
+                format!(
+                    "{}文字目の文字 {} はプロファイルに入れられません。削除してください",
+                    i + 1,
+                    describe(c)
+                ),
             ));
         }
     }
