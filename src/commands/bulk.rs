@@ -101,7 +101,11 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             } else {
                 format!("{}: ", r.email)
             };
-            let msg = format!("error: {}: {who}{e}", bulk::location(&csv, r.line));
+            let msg = format!(
+                "{}: {}: {who}{e}",
+                crate::i18n::Msg::ErrorLabel.text(ctx.lang),
+                bulk::location(&csv, r.line)
+            );
             match &bar {
                 Some(b) => b.println(msg),
                 None => eprintln!("{msg}"),
@@ -117,30 +121,54 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     }
     let secs = start.elapsed().as_secs_f64();
     if summary.with_password > 0 {
-        ctx.warn(&format!(
-            "{} profile{} a password in clear text (files are 0600)",
-            summary.with_password,
-            if summary.with_password == 1 {
-                " holds"
-            } else {
-                "s hold"
-            }
+        ctx.warn(ctx.lang.pick(
+            &format!(
+                "{}件のプロファイルにパスワードが平文で入っています(ファイルのモードは0600)",
+                summary.with_password
+            ),
+            &format!(
+                "{} profile{} a password in clear text (files are 0600)",
+                summary.with_password,
+                if summary.with_password == 1 {
+                    " holds"
+                } else {
+                    "s hold"
+                }
+            ),
         ));
     }
-    let done = if args.strict && summary.failed > 0 {
-        "nothing written (--strict)".to_string()
-    } else {
-        format!(
+    let ja = ctx.lang == crate::preset::Lang::Ja;
+    let done = match (args.strict && summary.failed > 0, ja) {
+        (true, false) => "nothing written (--strict)".to_string(),
+        (true, true) => "何も書き込みませんでした(--strict)".to_string(),
+        (false, false) => format!(
             "{} written, {} unchanged",
             summary.written, summary.unchanged
+        ),
+        (false, true) => format!(
+            "書き込み {}件、変更なし {}件",
+            summary.written, summary.unchanged
+        ),
+    };
+    let line = if ja {
+        format!(
+            "{}行: {done}、失敗 {}件、{secs:.2} 秒{}",
+            summary.rows,
+            summary.failed,
+            if signer.is_some() {
+                "(署名付き)"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "{} rows: {done}, {} failed, in {secs:.2} s{}",
+            summary.rows,
+            summary.failed,
+            if signer.is_some() { " (signed)" } else { "" }
         )
     };
-    let line = format!(
-        "{} rows: {done}, {} failed, in {secs:.2} s{}",
-        summary.rows,
-        summary.failed,
-        if signer.is_some() { " (signed)" } else { "" }
-    );
     if summary.failed > 0 {
         eprintln!("{line}");
     } else {

@@ -197,38 +197,82 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
     let mut out = String::new();
     for r in reports {
         let _ = writeln!(out, "{}", r.target.describe());
+        let ja = ctx.lang == crate::preset::Lang::Ja;
+        // A label padded to one display column, in the user's language.
+        let label = |en: &str, ja_label: &str| {
+            let l = if ja { ja_label } else { en };
+            let w = unicode_width::UnicodeWidthStr::width(l);
+            format!("  {l}{}", " ".repeat(14usize.saturating_sub(w)))
+        };
         if !r.addresses.is_empty() {
-            let _ = writeln!(out, "  address:      {}", r.addresses.join(", "));
+            let _ = writeln!(
+                out,
+                "{}{}",
+                label("address:", "アドレス:"),
+                r.addresses.join(", ")
+            );
         }
         if let Some(g) = &r.greeting {
-            let _ = writeln!(out, "  greeting:     {g}");
+            let _ = writeln!(out, "{}{g}", label("greeting:", "応答:"));
         }
         if let (Some(v), Some(c)) = (&r.tls_version, &r.cipher) {
-            let _ = writeln!(out, "  TLS:          {v}, {c}");
+            let _ = writeln!(out, "{}{v}, {c}", label("TLS:", "TLS:"));
         }
         if let Some(c) = &r.certificate {
-            let _ = writeln!(out, "  certificate:  {} (issuer {})", c.subject, c.issuer);
             let _ = writeln!(
                 out,
-                "  valid:        {} — {} ({})",
-                c.not_before, c.not_after, c.time_left
+                "{}{} ({} {})",
+                label("certificate:", "証明書:"),
+                c.subject,
+                if ja { "発行者" } else { "issuer" },
+                c.issuer
             );
             let _ = writeln!(
                 out,
-                "  chain:        {} ({} sent)",
-                if c.verified {
-                    "verified".to_string()
-                } else {
+                "{}{} — {} ({})",
+                label("valid:", "有効期間:"),
+                c.not_before,
+                c.not_after,
+                c.time_left
+            );
+            let verdict = match (c.verified, ja) {
+                (true, false) => "verified".to_string(),
+                (true, true) => "検証済み".to_string(),
+                (false, false) => {
                     format!("NOT verified: {}", c.verify_error.as_deref().unwrap_or("?"))
-                },
-                plural(c.chain_length, "certificate", "certificates")
-            );
+                }
+                (false, true) => format!(
+                    "検証できません: {}",
+                    c.verify_error.as_deref().unwrap_or("?")
+                ),
+            };
+            let sent = if ja {
+                format!("{}枚を送信", c.chain_length)
+            } else {
+                format!(
+                    "{} sent",
+                    plural(c.chain_length, "certificate", "certificates")
+                )
+            };
+            let _ = writeln!(out, "{}{verdict} ({sent})", label("chain:", "チェーン:"));
         }
         if !r.auth_mechanisms.is_empty() {
-            let _ = writeln!(out, "  login:        {}", r.auth_mechanisms.join(" "));
+            let _ = writeln!(
+                out,
+                "{}{}",
+                label("login:", "ログイン:"),
+                r.auth_mechanisms.join(" ")
+            );
         }
         if r.findings.is_empty() {
-            let _ = writeln!(out, "  ok: the phone can connect with TLS");
+            let _ = writeln!(
+                out,
+                "  {}",
+                ctx.lang.pick(
+                    "問題なし: iPhoneはTLSで接続できます",
+                    "ok: the phone can connect with TLS"
+                )
+            );
         } else {
             // This server's findings inside its block: rule, severity, message, help and the
             // phone's message for this direction (sending for SMTP, receiving for IMAP/POP).
@@ -275,7 +319,11 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
     if crate::probe::looks_offline(reports) {
         let _ = writeln!(
             out,
-            "No host name resolved: this machine looks offline, or its DNS does not answer. Check the network before changing any host name.\n"
+            "{}\n",
+            ctx.lang.pick(
+                "どのホスト名も解決できませんでした。このマシンがオフラインか、DNSが応答していません。ホスト名を変える前にネットワークを確認してください。",
+                "No host name resolved: this machine looks offline, or its DNS does not answer. Check the network before changing any host name."
+            )
         );
     }
     let n = |s| {
