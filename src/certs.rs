@@ -57,30 +57,55 @@ impl ChainVerdict {
 
     /// A one-line fix, for a profile's signer (`signer` true) or a mail server.
     pub fn fix(&self, signer: bool) -> String {
+        use crate::i18n::tr;
         let missing = self.missing.as_deref().unwrap_or("its issuer");
         match (self.problem, signer) {
-            (Some(ChainProblem::UntrustedRoot), true) => format!(
+            (Some(ChainProblem::UntrustedRoot), true) => tr(format!(
                 "the chain ends at {missing}, a root the phone does not trust: install that root on the phones (a private CA, through MDM or a profile), or sign with a certificate from a public CA"
-            ),
-            (Some(ChainProblem::UntrustedRoot), false) => format!(
+            ), format!(
+                "チェーンの終点 {missing} はiPhoneが信頼しないルートです。そのルートをiPhoneに入れる(プライベートCA: MDMかプロファイルで)か、公的なCAの証明書で署名してください"
+            )),
+            (Some(ChainProblem::UntrustedRoot), false) => tr(format!(
                 "the chain ends at {missing}, a root the phone does not trust: install that root on the phone (a private CA), or use a certificate from a public CA"
-            ),
-            (Some(ChainProblem::MissingIntermediate), true) => format!(
+            ), format!(
+                "チェーンの終点 {missing} はiPhoneが信頼しないルートです。そのルートをiPhoneに入れる(プライベートCA)か、公的なCAの証明書を使ってください"
+            )),
+            (Some(ChainProblem::MissingIntermediate), true) => tr(format!(
                 "the intermediate certificate {missing} is not in the file: sign again with it (--sign-chain CHAIN.pem, or a PKCS#12 that holds it)"
-            ),
-            (Some(ChainProblem::MissingIntermediate), false) => format!(
+            ), format!(
+                "中間証明書 {missing} がファイルにありません。それを含めて署名し直してください(--sign-chain CHAIN.pem、またはそれを含むPKCS#12)"
+            )),
+            (Some(ChainProblem::MissingIntermediate), false) => tr(format!(
                 "the server does not send the intermediate certificate {missing}: server side, configure the full chain (leaf followed by the intermediates)"
-            ),
-            (Some(ChainProblem::UnknownIssuer), true) => format!(
+            ), format!(
+                "サーバが中間証明書 {missing} を送っていません。サーバ側で完全なチェーン(サーバ証明書と中間証明書)を設定してください"
+            )),
+            (Some(ChainProblem::UnknownIssuer), true) => tr(format!(
                 "the signer was issued by {missing}, which is not in the file and not a CA phones trust out of the box: if it is a private root, install it on the phones; if it is an intermediate, sign again with it (--sign-chain CHAIN.pem)"
-            ),
-            (Some(ChainProblem::UnknownIssuer), false) => format!(
+            ), format!(
+                "署名者の発行者 {missing} はファイルになく、iPhoneが最初から信頼するCAでもありません。プライベートなルートならiPhoneに入れ、中間証明書ならそれを含めて署名し直してください(--sign-chain CHAIN.pem)"
+            )),
+            (Some(ChainProblem::UnknownIssuer), false) => tr(format!(
                 "the certificate was issued by {missing}, which the server does not send and the phone does not trust: if it is a private root, install it on the phone; if it is an intermediate, configure the full chain on the server"
+            ), format!(
+                "証明書の発行者 {missing} はサーバが送っておらず、iPhoneも信頼していません。プライベートなルートならiPhoneに入れ、中間証明書ならサーバで完全なチェーンを設定してください"
+            )),
+            (Some(ChainProblem::Validity), _) => tr(
+                "renew the certificate; check the clocks".into(),
+                "証明書を更新し、時計を確認してください".into(),
             ),
-            (Some(ChainProblem::Validity), _) => "renew the certificate; check the clocks".into(),
-            (Some(ChainProblem::Name), _) => "use the host name the certificate names".into(),
-            _ if signer => "sign with a certificate from a CA the phones trust".into(),
-            _ => "use a certificate from a CA the phone trusts".into(),
+            (Some(ChainProblem::Name), _) => tr(
+                "use the host name the certificate names".into(),
+                "証明書に書かれたホスト名を使ってください".into(),
+            ),
+            _ if signer => tr(
+                "sign with a certificate from a CA the phones trust".into(),
+                "iPhoneが信頼するCAの証明書で署名してください".into(),
+            ),
+            _ => tr(
+                "use a certificate from a CA the phone trusts".into(),
+                "iPhoneが信頼するCAの証明書を使ってください".into(),
+            ),
         }
     }
 }
@@ -368,6 +393,7 @@ pub fn ios_server_rules(
 /// "in 5 days", "expired 2 days ago", "expired less than a day ago", "in less than a day":
 /// seconds until notAfter in words, counted in whole days (never rounded up).
 pub fn time_left(secs_left: i64) -> String {
+    use crate::i18n::tr;
     let days = secs_left.unsigned_abs() / 86_400;
     let n = |d: u64| {
         if d == 1 {
@@ -377,10 +403,16 @@ pub fn time_left(secs_left: i64) -> String {
         }
     };
     match (secs_left < 0, days) {
-        (true, 0) => "expired less than a day ago".into(),
-        (true, d) => format!("expired {} ago", n(d)),
-        (false, 0) => "expires in less than a day".into(),
-        (false, d) => format!("{} left", n(d)),
+        (true, 0) => tr(
+            "expired less than a day ago".into(),
+            "1日以内に期限切れ".into(),
+        ),
+        (true, d) => tr(
+            format!("expired {} ago", n(d)),
+            format!("{d}日前に期限切れ"),
+        ),
+        (false, 0) => tr("expires in less than a day".into(), "残り1日未満".into()),
+        (false, d) => tr(format!("{} left", n(d)), format!("残り{d}日")),
     }
 }
 

@@ -760,3 +760,47 @@ fn lint_in_japanese() {
                 .and(predicate::str::contains("SSLで接続できません")),
         );
 }
+
+// 5 (part): inspect and probe in Japanese.
+#[test]
+fn inspect_in_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.mobileconfig");
+    bin()
+        .args(["new", "-q", "--email", "taro@i.softbank.jp", "-o"])
+        .arg(&p)
+        .assert()
+        .success();
+    bin()
+        .args(["inspect", "--lang", "ja"])
+        .arg(&p)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("署名:").and(predicate::str::contains("「未検証」")));
+    let pki = common::Pki::new();
+    let s = dir.path().join("s.mobileconfig");
+    bin()
+        .arg("sign")
+        .arg(&p)
+        .arg("-o")
+        .arg(&s)
+        .arg("--sign-cert")
+        .arg(pki.path("signer.pem"))
+        .arg("--sign-key")
+        .arg(pki.path("signer.key"))
+        .arg("--sign-chain")
+        .arg(pki.path("chain.pem"))
+        .assert()
+        .success();
+    bin()
+        .args(["inspect", "--lang", "ja", "--ca"])
+        .arg(pki.path("unrelated.pem"))
+        .arg(&s)
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("チェーン:")
+                .and(predicate::str::contains("iPhoneが信頼しないルート"))
+                .and(predicate::str::contains("残り")),
+        );
+}

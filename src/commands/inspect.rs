@@ -17,7 +17,7 @@ pub enum Verdict {
     NotVerified,
 }
 
-pub fn run(args: InspectArgs, _ctx: &Ctx) -> Result<Verdict> {
+pub fn run(args: InspectArgs, ctx: &Ctx) -> Result<Verdict> {
     let trust = match &args.ca {
         Some(p) => Trust::from_file(p)?,
         None => Trust::System,
@@ -53,7 +53,7 @@ pub fn run(args: InspectArgs, _ctx: &Ctx) -> Result<Verdict> {
             out = serde_json::to_string_pretty(&j).expect("json") + "\n";
         }
         Format::Text => {
-            describe(&mut out, &shown, &opened);
+            describe(&mut out, &shown, &opened, ctx.lang);
             match &value {
                 None => out.push_str("content: could not be extracted\n"),
                 Some(Err(e)) => {
@@ -136,80 +136,122 @@ pub fn run(args: InspectArgs, _ctx: &Ctx) -> Result<Verdict> {
     })
 }
 
-fn describe(out: &mut String, shown: &str, opened: &Opened) {
-    let _ = writeln!(out, "file:        {shown}");
-    let _ = writeln!(out, "form:        {}", opened.form.describe());
+fn describe(out: &mut String, shown: &str, opened: &Opened, lang: crate::preset::Lang) {
+    let ja = lang == crate::preset::Lang::Ja;
+    // A label padded to one display column, in the user's language.
+    let label = |en: &str, ja_label: &str| {
+        let l = if ja { ja_label } else { en };
+        let w = unicode_width::UnicodeWidthStr::width(l);
+        let column: usize = if ja { 15 } else { 13 };
+        format!("{l}{}", " ".repeat(column.saturating_sub(w).max(1)))
+    };
+    let t = |en: &str, ja_text: &str| {
+        if ja {
+            ja_text.to_string()
+        } else {
+            en.to_string()
+        }
+    };
+    let _ = writeln!(out, "{}{shown}", label("file:", "ファイル:"));
+    let _ = writeln!(out, "{}{}", label("form:", "形式:"), opened.form.describe());
     let Some(s) = &opened.signature else {
         let _ = writeln!(
             out,
-            "signature:   none — the phone shows the profile as \"Not Verified\" (未検証)"
+            "{}{}",
+            label("signature:", "署名:"),
+            t(
+                "none — the phone shows the profile as \"Not Verified\" (未検証)",
+                "なし — iPhoneには「未検証」と表示されます"
+            )
         );
         return;
     };
+    let sig = label("signature:", "署名:");
     match &s.signature_error {
         None => {
-            let _ = writeln!(out, "signature:   valid");
+            let _ = writeln!(out, "{sig}{}", t("valid", "有効"));
         }
         Some(e) => {
-            let _ = writeln!(out, "signature:   BROKEN ({e}) — the file was changed after signing, or is damaged; iOS refuses to install it");
+            let _ = writeln!(
+                out,
+                "{sig}{}",
+                if ja {
+                    format!("壊れています({e})— 署名後に変更されたか、破損しています。iOSはインストールを拒否します")
+                } else {
+                    format!("BROKEN ({e}) — the file was changed after signing, or is damaged; iOS refuses to install it")
+                }
+            );
         }
     }
     let _ = writeln!(
         out,
-        "digest:      {}",
-        s.digest.as_deref().unwrap_or("unknown")
+        "{}{}",
+        label("digest:", "ダイジェスト:"),
+        s.digest.clone().unwrap_or_else(|| t("unknown", "不明"))
     );
-    if let Some(t) = &s.signing_time {
-        let _ = writeln!(out, "signed at:   {t}");
+    if let Some(time) = &s.signing_time {
+        let _ = writeln!(out, "{}{time}", label("signed at:", "署名日時:"));
     }
     if let Some(c) = &s.signer {
-        let _ = writeln!(out, "signer:      {}", c.subject);
-        let _ = writeln!(out, "issuer:      {}", c.issuer);
+        let _ = writeln!(out, "{}{}", label("signer:", "署名者:"), c.subject);
+        let _ = writeln!(out, "{}{}", label("issuer:", "発行者:"), c.issuer);
         let state = if c.not_yet_valid {
-            "NOT YET VALID".to_string()
+            t("NOT YET VALID", "まだ有効ではありません")
         } else if c.expired() {
-            c.time_left().replacen("expired", "EXPIRED", 1)
+            if ja {
+                format!("期限切れ({})", c.time_left())
+            } else {
+                c.time_left().replacen("expired", "EXPIRED", 1)
+            }
         } else {
             c.time_left()
         };
         let _ = writeln!(
             out,
-            "valid:       {} — {} (now: {state})",
-            c.not_before, c.not_after
+            "{}{} — {} ({} {state})",
+            label("valid:", "有効期間:"),
+            c.not_before,
+            c.not_after,
+            t("now:", "現在:")
         );
-        match s.signer_valid_at_signing_time {
-            Some(true) => {
-                let _ = writeln!(
-                    out,
-                    "at signing:  valid at the signing time — the phone checks the signer at the signing time, not today"
-                );
+        let at = label("at signing:", "署名時点:");
+        let _ = writeln!(
+            out,
+            "{at}{}",
+            match s.signer_valid_at_signing_time {
+                Some(true) => t(
+                    "valid at the signing time — the phone checks the signer at the signing time, not today",
+                    "署名時点では有効 — iPhoneは今日ではなく署名時点で署名者を確かめます"
+                ),
+                Some(false) => t(
+                    "NOT valid at the signing time — the phone checks the signer at the signing time, so it shows \"Not Verified\"",
+                    "署名時点で有効ではありません — iPhoneは署名時点で確かめるため「未検証」と表示します"
+                ),
+                None => t(
+                    "no signing time in the signature — the phone checks the signer against today's date",
+                    "署名に署名日時がありません — iPhoneは今日の日付で署名者を確かめます"
+                ),
             }
-            Some(false) => {
-                let _ = writeln!(
-                    out,
-                    "at signing:  NOT valid at the signing time — the phone checks the signer at the signing time, so it shows \"Not Verified\""
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "at signing:  no signing time in the signature — the phone checks the signer against today's date"
-                );
-            }
-        }
+        );
     }
+    let chain = label("chain:", "チェーン:");
     match (&s.chain_valid, &s.chain_error) {
         (true, _) => {
-            let _ = writeln!(
-                out,
-                "chain:       trusted ({} in the file)",
-                crate::certs::plural(s.certificates, "certificate", "certificates")
-            );
+            let n = if ja {
+                format!("ファイル内に{}枚", s.certificates)
+            } else {
+                format!(
+                    "{} in the file",
+                    crate::certs::plural(s.certificates, "certificate", "certificates")
+                )
+            };
+            let _ = writeln!(out, "{chain}{} ({n})", t("trusted", "信頼済み"));
         }
         (false, e) => {
             let _ = writeln!(
                 out,
-                "chain:       NOT TRUSTED ({}){}",
+                "{chain}{} ({}){}",
+                t("NOT TRUSTED", "信頼されていません"),
                 e.as_deref().unwrap_or("unknown"),
                 s.chain_fix
                     .as_deref()
@@ -220,8 +262,14 @@ fn describe(out: &mut String, shown: &str, opened: &Opened) {
     }
     let _ = writeln!(
         out,
-        "verified:    {}",
-        if s.verified() { "yes" } else { "no" }
+        "{}{}",
+        label("verified:", "検証結果:"),
+        match (s.verified(), ja) {
+            (true, false) => "yes",
+            (false, false) => "no",
+            (true, true) => "検証済み",
+            (false, true) => "未検証",
+        }
     );
 }
 
