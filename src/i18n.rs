@@ -2,11 +2,13 @@
 //! English, and a test walks the catalogue so that a missing translation or a placeholder that
 //! one language lacks fails. Texts take named placeholders, `{name}`, filled by [`Msg::fill`].
 //!
-//! Moved here: the labels of every message line (error, warning, note, help, phone), the summary
-//! lines of lint and probe, the whole `carriers` command, and what `new` says around a profile
-//! (its warnings, the file it wrote or refused to replace, the refusal of a profile that would not
-//! work). Lint findings, `--explain` and input-validation errors are still English; they move
-//! here next.
+//! Here: the labels of every message line (error, warning, note, help, phone), the summary lines
+//! of lint and probe, the whole `carriers` command, and what `new` says around a profile. Each
+//! lint rule's Japanese summary, fix and reasoning are in `lint::ja` (tested for every rule).
+//! Messages built deep inside (validation errors, chain fixes, time left) take both languages at
+//! once through [`tr`], so neither can be missing, and speak the thread's language
+//! ([`set_lang`]: the command's `--lang`, or a web request's). Still English: the specifics of a
+//! finding (shown as 詳細), signing warnings and `--help`.
 
 use crate::preset::Lang;
 

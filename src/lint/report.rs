@@ -238,8 +238,7 @@ pub fn explain(r: &super::Rule, lang: crate::preset::Lang) -> String {
     );
     let _ = writeln!(out, "\n{summary}\n");
     if lang == Lang::Ja {
-        // The reasoning is in English for now; the summary and the fix above are Japanese.
-        let _ = writeln!(out, "理由(英語):\n  {}\n", r.why);
+        let _ = writeln!(out, "理由:\n  {}\n", super::ja::why(r.id).unwrap_or(r.why));
     } else {
         let _ = writeln!(out, "Why it matters:\n  {}\n", r.why);
     }
