@@ -1,9 +1,19 @@
 //! Mail accounts: TLS, ports, host names, usernames and credentials — the causes of
 //! 「SSLで接続できません」, 「サーバの識別情報を検証できません」, 「アカウントエラー」 and 「メールを取得できません」.
 
+use crate::i18n::tr;
 use crate::lint::{Ctx, Mail, Rule, ServerKeys, Severity, INCOMING, OUTGOING};
 use crate::preset::{Server, Status, UsernameRule};
 use crate::schema::edit_distance;
+
+/// "受信" / "送信" or "incoming" / "outgoing", for messages.
+fn side(k: &ServerKeys) -> String {
+    if k.label == "outgoing" {
+        tr("outgoing".into(), "送信".into())
+    } else {
+        tr("incoming".into(), "受信".into())
+    }
+}
 use plist::Value;
 
 const IMPLICIT_TLS_PORTS: &[i64] = &[993, 995, 465];
@@ -56,8 +66,8 @@ pub static SSL_OFF: Rule = Rule {
             }
             match m.flag(k.ssl) {
                 Some(true) => {}
-                Some(false) => sink.emit(m.path(k.ssl), format!("TLS is off for the {} server {host}", k.label), Some(format!("set {} to <true/>", k.ssl))),
-                None => sink.emit(m.path(k.ssl), format!("{} is missing, so TLS is off for the {} server {host} (Apple's default is false)", k.ssl, k.label), Some(format!("add <key>{}</key><true/>", k.ssl))),
+                Some(false) => sink.emit(m.path(k.ssl), tr(format!("TLS is off for the {} server {host}", k.label), format!("{}サーバ {host} のTLSがオフです", side(k))), Some(tr(format!("set {} to <true/>", k.ssl), format!("{} を <true/> にしてください", k.ssl)))),
+                None => sink.emit(m.path(k.ssl), tr(format!("{} is missing, so TLS is off for the {} server {host} (Apple's default is false)", k.ssl, k.label), format!("{} がないため、{}サーバ {host} のTLSがオフです(Appleの既定値は false)", k.ssl, side(k))), Some(tr(format!("add <key>{}</key><true/>", k.ssl), format!("<key>{}</key><true/> を追加してください", k.ssl)))),
             }
         }
     },
@@ -78,7 +88,7 @@ pub static SSL_PORT_MISMATCH: Rule = Rule {
             let Some(port) = m.port(k.port) else { continue };
             if IMPLICIT_TLS_PORTS.contains(&port) && m.flag(k.ssl) != Some(true) {
                 let host = m.string(k.host).unwrap_or("?");
-                sink.emit(m.path(k.ssl), format!("port {port} of {host} needs TLS, but {} is {}", k.ssl, if m.flag(k.ssl).is_some() { "false" } else { "missing (false)" }), Some(format!("set {} to <true/>", k.ssl)));
+                sink.emit(m.path(k.ssl), tr(format!("port {port} of {host} needs TLS, but {} is {}", k.ssl, if m.flag(k.ssl).is_some() { "false" } else { "missing (false)" }), format!("{host} のポート {port} はTLSが必要ですが、{} が{}", k.ssl, if m.flag(k.ssl).is_some() { "false です" } else { "ありません(false)" })), Some(tr(format!("set {} to <true/>", k.ssl), format!("{} を <true/> にしてください", k.ssl))));
             }
         }
     },
@@ -111,7 +121,7 @@ pub static PLAINTEXT_PORT: Rule = Rule {
                 continue;
             }
             let name = m.preset.map_or("", |p| p.name_en.as_str());
-            sink.emit(m.path(k.port), format!("{} port {port} is a plain-text port; {name} serves {} on {}", k.label, expected.host, expected.ports().map(|p| p.to_string()).collect::<Vec<_>>().join(" or ")), Some(format!("use port {} with {} = true", expected.port, k.ssl)));
+            sink.emit(m.path(k.port), tr(format!("{} port {port} is a plain-text port; {name} serves {} on {}", k.label, expected.host, expected.ports().map(|p| p.to_string()).collect::<Vec<_>>().join(" or ")), format!("{}のポート {port} は平文のポートです。{name} の {} はポート {} です", side(k), expected.host, expected.ports().map(|p| p.to_string()).collect::<Vec<_>>().join(" か "))), Some(tr(format!("use port {} with {} = true", expected.port, k.ssl), format!("ポート {} を {} = true で使ってください", expected.port, k.ssl))));
         }
     },
 };
@@ -133,12 +143,12 @@ pub static IME_TEXT: Rule = Rule {
                 if let Some((i, c)) = v.chars().enumerate().find(|(_, c)| crate::text::invisible(*c).is_some()) {
                     let what = crate::text::invisible(c).unwrap_or("invisible character");
                     let cleaned: String = v.chars().filter(|c| crate::text::invisible(*c).is_none()).collect();
-                    sink.emit(m.path(key), format!("{key} holds an invisible character ({what}, U+{:04X}) at position {}", c as u32, i + 1), Some(format!("write {cleaned:?}")));
+                    sink.emit(m.path(key), tr(format!("{key} holds an invisible character ({what}, U+{:04X}) at position {}", c as u32, i + 1), format!("{key} の{}文字目に見えない文字({what}、U+{:04X})があります", i + 1, c as u32)), Some(tr(format!("write {cleaned:?}"), format!("{cleaned:?} と書いてください"))));
                     continue;
                 }
                 let (half, changed) = crate::text::halfwidth(v);
                 if changed {
-                    sink.emit(m.path(key), format!("{key} {v:?} is typed in full-width characters"), Some(format!("write {half:?}")));
+                    sink.emit(m.path(key), tr(format!("{key} {v:?} is typed in full-width characters"), format!("{key} の {v:?} が全角で入力されています")), Some(tr(format!("write {half:?}"), format!("{half:?} と書いてください"))));
                 }
             }
         }
@@ -170,7 +180,7 @@ pub static WRONG_DIRECTION_PORT: Rule = Rule {
             };
             if wrong.contains(&port) {
                 let host = m.string(k.host).unwrap_or("?");
-                sink.emit(m.path(k.port), format!("the {} server {host} is set to port {port}, which is {what}'s port", k.label), Some(format!("use {right} for the {} server", k.label)));
+                sink.emit(m.path(k.port), tr(format!("the {} server {host} is set to port {port}, which is {what}'s port", k.label), format!("{}サーバ {host} のポートが {port} ですが、これは{what}のポートです", side(k))), Some(tr(format!("use {right} for the {} server", k.label), format!("{}サーバには {right} を使ってください", side(k)))));
             }
         }
     },
@@ -189,10 +199,14 @@ pub static MISSING_PORT: Rule = Rule {
     check: |ctx, sink| {
         for (m, k) in servers(ctx) {
             if m.dict.contains_key(k.host) && !m.dict.contains_key(k.port) {
-                let hint = if k.label == "outgoing" { "the phone then tries 25, 587 and 465 in turn" } else { "the phone then uses the protocol's default port" };
-                sink.emit(m.path(k.port), format!("no {} port: {hint}", k.label), Some(match preset_server(m, k) {
-                    Some(s) => format!("add <key>{}</key><integer>{}</integer>", k.port, s.port),
-                    None => format!("add {} explicitly", k.port),
+                let hint = if k.label == "outgoing" {
+                    tr("the phone then tries 25, 587 and 465 in turn".into(), "iPhoneは25、587、465の順に試します".into())
+                } else {
+                    tr("the phone then uses the protocol's default port".into(), "iPhoneはプロトコルの既定のポートを使います".into())
+                };
+                sink.emit(m.path(k.port), tr(format!("no {} port: {hint}", k.label), format!("{}のポートがありません: {hint}", side(k))), Some(match preset_server(m, k) {
+                    Some(s) => tr(format!("add <key>{}</key><integer>{}</integer>", k.port, s.port), format!("<key>{}</key><integer>{}</integer> を追加してください", k.port, s.port)),
+                    None => tr(format!("add {} explicitly", k.port), format!("{} を明示してください", k.port)),
                 }));
             }
         }
@@ -202,21 +216,36 @@ pub static MISSING_PORT: Rule = Rule {
 /// What is wrong with a host name's form, and the corrected name when there is one.
 fn host_problem(host: &str) -> Option<(String, Option<String>)> {
     if host.is_empty() {
-        return Some(("the host name is empty".into(), None));
+        return Some((
+            tr("the host name is empty".into(), "ホスト名が空です".into()),
+            None,
+        ));
     }
     if host.trim() != host {
         return Some((
-            format!("{host:?} has white space around it"),
+            tr(
+                format!("{host:?} has white space around it"),
+                format!("{host:?} の前後に空白があります"),
+            ),
             Some(host.trim().to_string()),
         ));
     }
     if let Some((_, rest)) = host.split_once("://") {
         let fixed = rest.split(['/', ':']).next().unwrap_or(rest).to_string();
-        return Some((format!("{host:?} is a URL, not a host name"), Some(fixed)));
+        return Some((
+            tr(
+                format!("{host:?} is a URL, not a host name"),
+                format!("{host:?} はホスト名ではなくURLです"),
+            ),
+            Some(fixed),
+        ));
     }
     if host.chars().any(char::is_whitespace) {
         return Some((
-            format!("{host:?} contains white space"),
+            tr(
+                format!("{host:?} contains white space"),
+                format!("{host:?} に空白が含まれています"),
+            ),
             Some(host.split_whitespace().collect()),
         ));
     }
@@ -226,14 +255,20 @@ fn host_problem(host: &str) -> Option<(String, Option<String>)> {
     {
         if host.parse::<std::net::IpAddr>().is_err() {
             return Some((
-                format!("{host:?} contains {c:?}, which a host name cannot hold"),
+                tr(
+                    format!("{host:?} contains {c:?}, which a host name cannot hold"),
+                    format!("{host:?} にホスト名に使えない {c:?} が含まれています"),
+                ),
                 None,
             ));
         }
     }
     if host.starts_with('.') || host.ends_with('.') || host.contains("..") {
         return Some((
-            format!("{host:?} has an empty label (a stray dot)"),
+            tr(
+                format!("{host:?} has an empty label (a stray dot)"),
+                format!("{host:?} に空のラベル(余分な点)があります"),
+            ),
             Some(host.trim_matches('.').replace("..", ".")),
         ));
     }
@@ -277,7 +312,7 @@ pub static HOST_UPPERCASE: Rule = Rule {
         for (m, k) in servers(ctx) {
             let Some(host) = m.string(k.host) else { continue };
             if host_problem(host).is_none() && !crate::lint::rules::leftovers::is_leftover(host) && host.chars().any(|c| c.is_ascii_uppercase()) {
-                sink.emit(m.path(k.host), format!("{host:?} has capital letters"), Some(format!("write {:?}", host.to_ascii_lowercase())));
+                sink.emit(m.path(k.host), tr(format!("{host:?} has capital letters"), format!("{host:?} に大文字があります")), Some(tr(format!("write {:?}", host.to_ascii_lowercase()), format!("{:?} と書いてください", host.to_ascii_lowercase()))));
             }
         }
     },
@@ -317,7 +352,7 @@ pub static HOST_TYPO: Rule = Rule {
         for (m, k) in servers(ctx) {
             let Some(host) = m.string(k.host) else { continue };
             if let Some(right) = typo_of(host, known) {
-                sink.emit(m.path(k.host), format!("{host:?} looks like a typo of {right}"), Some(format!("did you mean {right}?")));
+                sink.emit(m.path(k.host), tr(format!("{host:?} looks like a typo of {right}"), format!("{host:?} は {right} の打ち間違いのようです")), Some(tr(format!("did you mean {right}?"), format!("{right} のことですか?"))));
             }
         }
     },
@@ -360,22 +395,28 @@ pub static STALE_SETTINGS: Rule = Rule {
                     let listed = expected.ports().any(|p| i64::from(p) == port);
                     let refused = expected.refused.iter().any(|p| i64::from(*p) == port);
                     let ports: Vec<String> = expected.ports().map(|p| p.to_string()).collect();
-                    let msg = format!("{} accepts {} on port {}, not {port}", preset.name_en, expected.host, ports.join(" or "));
-                    let help = Some(format!("use port {}", expected.port));
+                    let msg = tr(
+                        format!("{} accepts {} on port {}, not {port}", preset.name_en, expected.host, ports.join(" or ")),
+                        format!("{}の {} のポートは {} で、{port} ではありません", preset.name, expected.host, ports.join(" か ")),
+                    );
+                    let help = Some(tr(format!("use port {}", expected.port), format!("ポート {} を使ってください", expected.port)));
                     // A port of the other direction's protocol is PG215's.
                     let other = if k.label == "outgoing" { INCOMING_ONLY_PORTS } else { OUTGOING_ONLY_PORTS };
                     if refused {
-                        sink.emit(m.path(k.port), format!("{msg}: port {port} is refused or blocked, so the phone cannot connect"), help);
+                        sink.emit(m.path(k.port), tr(format!("{msg}: port {port} is refused or blocked, so the phone cannot connect"), format!("{msg}: ポート {port} は拒否または遮断されるため、iPhoneは接続できません")), help);
                     } else if !listed && !other.contains(&port) {
                         sink.emit_at(Severity::Warning, m.path(k.port), msg, help);
                     }
                 }
             } else if host_problem(host).is_none() && typo_of(host, known).is_none() && ctx.preset_of_host(&h).is_none() {
-                let help = Some(format!("use {} (`profilegen carriers show {}`)", expected.host, preset.id));
+                let help = Some(tr(
+                    format!("use {} (`profilegen carriers show {}`)", expected.host, preset.id),
+                    format!("{} を使ってください(`profilegen carriers show {}`)", expected.host, preset.id),
+                ));
                 if site(&h) != site(&expected.host) {
-                    sink.emit(m.path(k.host), format!("{host} is not {}'s {} server {}: it is outside {}, so the phone cannot log in there", preset.name_en, k.label, expected.host, site(&expected.host)), help);
+                    sink.emit(m.path(k.host), tr(format!("{host} is not {}'s {} server {}: it is outside {}, so the phone cannot log in there", preset.name_en, k.label, expected.host, site(&expected.host)), format!("{host} は{}の{}サーバ {} ではありません。{} の外にあるため、iPhoneはそこにログインできません", preset.name, side(k), expected.host, site(&expected.host))), help);
                 } else {
-                    sink.emit_at(Severity::Warning, m.path(k.host), format!("{host} is not {}'s {} server {}", preset.name_en, k.label, expected.host), help);
+                    sink.emit_at(Severity::Warning, m.path(k.host), tr(format!("{host} is not {}'s {} server {}", preset.name_en, k.label, expected.host), format!("{host} は{}の{}サーバ {} ではありません", preset.name, side(k), expected.host)), help);
                 }
             }
         }
@@ -407,8 +448,11 @@ pub static PROVIDER_MISMATCH: Rule = Rule {
                 let addr = m.address.as_ref().map(|a| a.full()).unwrap_or_default();
                 sink.emit(
                     m.path(k.host),
-                    format!("{host} is {}'s server, but the address {addr} is {}'s", theirs.name_en, mine.name_en),
-                    preset_server(m, k).map(|s| format!("use {}", s.host)),
+                    tr(
+                        format!("{host} is {}'s server, but the address {addr} is {}'s", theirs.name_en, mine.name_en),
+                        format!("{host} は{}のサーバですが、アドレス {addr} は{}のものです", theirs.name, mine.name),
+                    ),
+                    preset_server(m, k).map(|s| tr(format!("use {}", s.host), format!("{} を使ってください", s.host))),
                 );
             }
         }
@@ -437,9 +481,9 @@ pub static USERNAME: Rule = Rule {
             let is_local = user == addr.local;
             let name = m.preset.map_or("", |p| p.name_en.as_str());
             match expected.username {
-                UsernameRule::Email if !is_full => sink.emit(m.path(k.username), format!("{name} expects the full address as the {} username, not {user:?}", k.label), Some(format!("write {full:?}"))),
-                UsernameRule::LocalPart if !is_full && !is_local => sink.emit(m.path(k.username), format!("{name} expects {:?} (or the full address) as the {} username, not {user:?}", addr.local, k.label), Some(format!("write {:?}", addr.local))),
-                UsernameRule::Ask if is_full || is_local => sink.emit(m.path(k.username), format!("{name} logs in with an ID of its own, not the address"), Some("use the provider's login ID, or leave the username out so the phone asks".into())),
+                UsernameRule::Email if !is_full => sink.emit(m.path(k.username), tr(format!("{name} expects the full address as the {} username, not {user:?}", k.label), format!("{name} の{}ユーザ名はアドレス全体です({user:?} ではありません)", side(k))), Some(tr(format!("write {full:?}"), format!("{full:?} と書いてください")))),
+                UsernameRule::LocalPart if !is_full && !is_local => sink.emit(m.path(k.username), tr(format!("{name} expects {:?} (or the full address) as the {} username, not {user:?}", addr.local, k.label), format!("{name} の{}ユーザ名は {:?}(またはアドレス全体)です({user:?} ではありません)", side(k), addr.local)), Some(tr(format!("write {:?}", addr.local), format!("{:?} と書いてください", addr.local)))),
+                UsernameRule::Ask if is_full || is_local => sink.emit(m.path(k.username), tr(format!("{name} logs in with an ID of its own, not the address"), format!("{name} のログインにはアドレスではなく専用のIDを使います")), Some(tr("use the provider's login ID, or leave the username out so the phone asks".into(), "プロバイダのログインIDを使うか、ユーザ名を書かずにiPhoneに尋ねさせてください".into()))),
                 _ => {}
             }
         }
@@ -464,7 +508,7 @@ pub static AUTH_NONE: Rule = Rule {
             let host = m.string(k.host).unwrap_or("");
             let known = preset_server(m, k).is_some() || ctx.preset_of_host(host).is_some();
             if known {
-                sink.emit(m.path(k.auth), format!("{} authentication is EmailAuthNone, but {host} requires a password", k.label), Some("use EmailAuthPassword".into()));
+                sink.emit(m.path(k.auth), tr(format!("{} authentication is EmailAuthNone, but {host} requires a password", k.label), format!("{}の認証が EmailAuthNone ですが、{host} はパスワードが必要です", side(k))), Some(tr("use EmailAuthPassword".into(), "EmailAuthPassword を使ってください".into())));
             }
         }
     },
@@ -490,11 +534,11 @@ pub static CLEAR_PASSWORD: Rule = Rule {
             password_keys(d, &format!("PayloadContent[{i}]."), &mut found, 0);
             for (path, key) in found {
                 let what = match key.as_str() {
-                    "IncomingPassword" => "the incoming mail password".to_string(),
-                    "OutgoingPassword" => "the outgoing mail password".to_string(),
-                    _ => format!("{key} of the {ty} payload"),
+                    "IncomingPassword" => tr("the incoming mail password".into(), "受信メールのパスワード".into()),
+                    "OutgoingPassword" => tr("the outgoing mail password".into(), "送信メールのパスワード".into()),
+                    _ => tr(format!("{key} of the {ty} payload"), format!("{ty} ペイロードの {key} ")),
                 };
-                sink.emit(path, format!("{what} is stored in clear text"), Some("remove it; the phone asks for it during installation".into()));
+                sink.emit(path, tr(format!("{what} is stored in clear text"), format!("{what}が平文で入っています")), Some(tr("remove it; the phone asks for it during installation".into(), "削除してください。インストール時にiPhoneが尋ねます".into())));
             }
         }
     },
@@ -548,7 +592,7 @@ pub static EMPTY_CREDENTIAL: Rule = Rule {
         for m in &ctx.mails {
             for key in [INCOMING.username, OUTGOING.username, INCOMING.password, OUTGOING.password, "EmailAddress"] {
                 if m.string(key).is_some_and(|s| s.trim().is_empty()) {
-                    sink.emit(m.path(key), format!("{key} is an empty string"), Some(format!("remove {key} so the phone asks for it")));
+                    sink.emit(m.path(key), tr(format!("{key} is an empty string"), format!("{key} が空文字列です")), Some(tr(format!("remove {key} so the phone asks for it"), format!("{key} を削除すれば、iPhoneが尋ねます"))));
                 }
             }
         }
@@ -568,7 +612,7 @@ pub static UNSUPPORTED_PROVIDER: Rule = Rule {
     check: |ctx, sink| {
         for m in &ctx.mails {
             if let Some(u) = m.preset.and_then(|p| p.unsupported.as_ref()) {
-                sink.emit(m.path("EmailAddress"), u.en.clone(), u.instead.clone().map(|i| format!("instead: {i}")));
+                sink.emit(m.path("EmailAddress"), tr(u.en.clone(), u.ja.clone()), u.instead.clone().map(|i| tr(format!("instead: {i}"), format!("代わりに: {i}"))));
             }
         }
     },
