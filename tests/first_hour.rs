@@ -729,12 +729,14 @@ fn lint_in_japanese() {
             predicate::str::contains(
                 "PG206 エラー: 既知のプロバイダのサーバ名と1〜2文字だけ違うホスト名です",
             )
-            .and(predicate::str::contains("  詳細: \"imap.sofbank.jp\""))
+            .and(predicate::str::contains(
+                "  詳細: \"imap.sofbank.jp\" は imap.softbank.jp の打ち間違いのようです",
+            ))
             .and(predicate::str::contains(
                 "  対処: プロバイダの正確なホスト名",
             ))
             .and(predicate::str::contains(
-                "  ヒント: did you mean imap.softbank.jp?",
+                "  ヒント: imap.softbank.jp のことですか?",
             )),
         );
     let list = String::from_utf8(
