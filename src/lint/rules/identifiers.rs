@@ -1,5 +1,6 @@
 //! Identifiers and UUIDs: shapes, reuse, collisions.
 
+use crate::i18n::tr;
 use crate::lint::{Rule, Severity};
 use plist::Value;
 
@@ -49,7 +50,7 @@ pub static SAME_AS_PROFILE: Rule = Rule {
         let Some(top) = ctx.root.get("PayloadIdentifier").and_then(Value::as_string) else { return };
         for (i, d) in ctx.payloads() {
             if d.get("PayloadIdentifier").and_then(Value::as_string) == Some(top) {
-                sink.emit(format!("PayloadContent[{i}].PayloadIdentifier"), format!("{top:?} is also the profile's identifier"), Some(format!("use {top}.mail")));
+                sink.emit(format!("PayloadContent[{i}].PayloadIdentifier"), tr(format!("{top:?} is also the profile's identifier"), format!("{top:?} はプロファイルの識別子と同じです")), Some(tr(format!("use {top}.mail"), format!("{top}.mail を使ってください"))));
             }
         }
     },
@@ -71,7 +72,7 @@ pub static WHITESPACE_IDENTIFIER: Rule = Rule {
         for (path, id) in ids {
             if let Some(id) = id {
                 if !id.trim().is_empty() && !super::leftovers::is_leftover(id) && id.chars().any(char::is_whitespace) {
-                    sink.emit(path, format!("{id:?} contains white space"), Some(format!("write {:?}", id.split_whitespace().collect::<Vec<_>>().join(""))));
+                    sink.emit(path, tr(format!("{id:?} contains white space"), format!("{id:?} に空白が含まれています")), Some(tr(format!("write {:?}", id.split_whitespace().collect::<Vec<_>>().join("")), format!("{:?} と書いてください", id.split_whitespace().collect::<Vec<_>>().join("")))));
                 }
             }
         }
@@ -91,7 +92,7 @@ pub static UUID_SHAPE: Rule = Rule {
     check: |ctx, sink| {
         for (path, u) in uuids(ctx) {
             if !u.trim().is_empty() && !super::leftovers::is_leftover(u) && !canonical_uuid(u) {
-                sink.emit(path, format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), Some("fine while it is unique; a canonical UUID (uuidgen) is clearer".into()));
+                sink.emit(path, tr(format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), format!("{u:?} は 8-4-4-4-12 の16進形式の UUID ではありません")), Some(tr("fine while it is unique; a canonical UUID (uuidgen) is clearer".into(), "一意なら問題ありません。標準形式の UUID(uuidgen)の方が分かりやすくなります".into())));
             }
         }
     },
@@ -110,7 +111,7 @@ pub static COPIED_UUID: Rule = Rule {
     check: |ctx, sink| {
         for (path, u) in uuids(ctx) {
             if KNOWN_COPIED_UUIDS.iter().any(|k| k.eq_ignore_ascii_case(u.trim())) {
-                sink.emit(path, format!("{u} is a UUID copied between unrelated profiles"), Some("generate a fresh, per-account UUID".into()));
+                sink.emit(path, tr(format!("{u} is a UUID copied between unrelated profiles"), format!("{u} は無関係のプロファイル間でコピーされた UUID です")), Some(tr("generate a fresh, per-account UUID".into(), "アカウントごとに新しい UUID を作ってください".into())));
             }
         }
     },

@@ -1,6 +1,7 @@
 //! Leftovers from templates and examples: placeholder syntax, ALL-CAPS tokens, example domains,
 //! host names without a dot.
 
+use crate::i18n::tr;
 use crate::lint::{Ctx, Rule, Severity, INCOMING, OUTGOING};
 use plist::Value;
 
@@ -105,7 +106,7 @@ pub static TEMPLATE_SYNTAX: Rule = Rule {
     check: |ctx, sink| {
         each_string(ctx, &mut |path, s| {
             if let Some(kind) = template_syntax(s) {
-                sink.emit(path, format!("{s:?} contains template syntax {kind}"), Some("fill in the template before the profile is served".into()));
+                sink.emit(path, tr(format!("{s:?} contains template syntax {kind}"), format!("{s:?} にテンプレートの記法 {kind} が含まれています")), Some(tr("fill in the template before the profile is served".into(), "配る前にテンプレートを埋めてください".into())));
             }
         });
     },
@@ -199,7 +200,7 @@ pub static PLACEHOLDER: Rule = Rule {
     check: |ctx, sink| {
         for (path, s) in identity_values(ctx) {
             if let Some(tok) = placeholder(s) {
-                sink.emit(path, format!("{s:?} contains the placeholder {tok}"), Some("substitute the real value".into()));
+                sink.emit(path, tr(format!("{s:?} contains the placeholder {tok}"), format!("{s:?} にプレースホルダ {tok} が含まれています")), Some(tr("substitute the real value".into(), "本当の値に置き換えてください".into())));
             }
         }
     },
@@ -238,13 +239,13 @@ pub static EXAMPLE_DOMAIN: Rule = Rule {
             for key in [INCOMING.host, OUTGOING.host] {
                 if let Some(h) = m.string(key) {
                     if is_example(h) {
-                        sink.emit(m.path(key), format!("{h} is an example domain"), None);
+                        sink.emit(m.path(key), tr(format!("{h} is an example domain"), format!("{h} は例示用のドメインです")), None);
                     }
                 }
             }
             if let Some(a) = m.string("EmailAddress") {
                 if a.rsplit_once('@').is_some_and(|(_, d)| is_example(d)) {
-                    sink.emit(m.path("EmailAddress"), format!("{a} is an example address"), None);
+                    sink.emit(m.path("EmailAddress"), tr(format!("{a} is an example address"), format!("{a} は例示用のアドレスです")), None);
                 }
             }
         }
@@ -267,7 +268,7 @@ pub static HOST_WITHOUT_DOT: Rule = Rule {
                 if let Some(h) = m.string(key) {
                     let t = h.trim();
                     if !is_leftover(t) && !t.is_empty() && !t.contains('.') && !t.contains(':') && !t.eq_ignore_ascii_case("localhost") && !t.chars().any(char::is_whitespace) {
-                        sink.emit(m.path(key), format!("{t:?} has no dot; the phone cannot resolve a bare name"), None);
+                        sink.emit(m.path(key), tr(format!("{t:?} has no dot; the phone cannot resolve a bare name"), format!("{t:?} に点がなく、iPhoneは解決できません")), None);
                     }
                 }
             }

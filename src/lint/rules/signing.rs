@@ -1,5 +1,6 @@
 //! Signatures: unsigned, broken, expired, weak digest, incomplete chain.
 
+use crate::i18n::tr;
 use crate::lint::{Rule, Severity};
 
 pub static UNSIGNED: Rule = Rule {
@@ -14,7 +15,7 @@ pub static UNSIGNED: Rule = Rule {
     fix: "Sign it: `profilegen sign IN -o OUT --sign-p12 ID.p12` (or `new --sign-*`).",
     check: |ctx, sink| {
         if ctx.opened.signature.is_none() && ctx.opened.error.is_none() {
-            sink.emit("", "the profile is not signed; the phone shows it as \"Not Verified\"", None);
+            sink.emit("", tr("the profile is not signed; the phone shows it as \"Not Verified\"".into(), "プロファイルに署名がなく、iPhoneには「未検証」と表示されます".into()), None);
         }
     },
 };
@@ -34,7 +35,10 @@ pub static BROKEN_SIGNATURE: Rule = Rule {
             if let Some(e) = &s.signature_error {
                 sink.emit(
                     "",
-                    format!("the signature does not verify: {e}"),
+                    tr(
+                        format!("the signature does not verify: {e}"),
+                        format!("署名を検証できません: {e}"),
+                    ),
                     Some("sign the unmodified profile again".into()),
                 );
             }
@@ -55,9 +59,9 @@ pub static SIGNER_VALIDITY: Rule = Rule {
     check: |ctx, sink| {
         let Some(c) = ctx.opened.signature.as_ref().and_then(|s| s.signer.as_ref()) else { return };
         if c.expired() {
-            sink.emit("", format!("the signing certificate {} expired on {} ({})", c.subject, c.not_after, c.time_left()), Some("re-sign with a valid certificate".into()));
+            sink.emit("", tr(format!("the signing certificate {} expired on {} ({})", c.subject, c.not_after, c.time_left()), format!("署名の証明書 {} は {} に期限切れです({})", c.subject, c.not_after, c.time_left())), Some(tr("re-sign with a valid certificate".into(), "有効な証明書で署名し直してください".into())));
         } else if c.not_yet_valid {
-            sink.emit("", format!("the signing certificate {} is not valid before {}", c.subject, c.not_before), Some("check the signing machine's clock, or wait".into()));
+            sink.emit("", tr(format!("the signing certificate {} is not valid before {}", c.subject, c.not_before), format!("署名の証明書 {} は {} まで有効ではありません", c.subject, c.not_before)), Some(tr("check the signing machine's clock, or wait".into(), "署名したマシンの時計を確認するか、有効になるまで待ってください".into())));
         }
     },
 };
@@ -82,7 +86,10 @@ pub static WEAK_DIGEST: Rule = Rule {
             if d == "SHA-1" || d == "MD5" {
                 sink.emit(
                     "",
-                    format!("the signature's digest is {d}"),
+                    tr(
+                        format!("the signature's digest is {d}"),
+                        format!("署名のダイジェストが {d} です"),
+                    ),
                     Some("re-sign with SHA-256".into()),
                 );
             }
@@ -114,6 +121,6 @@ pub static CHAIN: Rule = Rule {
             .chain_fix
             .clone()
             .unwrap_or_else(|| "sign with a certificate from a CA the phones trust".into());
-        sink.emit("", format!("the signer's chain does not verify: {e}"), Some(help));
+        sink.emit("", tr(format!("the signer's chain does not verify: {e}"), format!("署名者のチェーンを検証できません: {e}")), Some(help));
     },
 };

@@ -1,5 +1,6 @@
 //! Structure: is it a profile, and do its keys have the types and values Apple's schema allows.
 
+use crate::i18n::tr;
 use crate::lint::{Ctx, Rule, Severity, Sink};
 use crate::schema::{self, Allowed, Problem};
 use plist::Value;
@@ -29,7 +30,7 @@ pub static JUNK_BEFORE_DECLARATION: Rule = Rule {
     fix: "Remove everything before `<?xml`.",
     check: |ctx, sink| {
         if ctx.junk_before_declaration {
-            sink.emit("", "bytes before the XML declaration", Some("remove the leading white space".into()));
+            sink.emit("", tr("bytes before the XML declaration".into(), "XML宣言の前にバイトがあります".into()), Some(tr("remove the leading white space".into(), "先頭の空白を削除してください".into())));
         }
     },
 };
@@ -45,9 +46,9 @@ pub static TOP_PAYLOAD_TYPE: Rule = Rule {
     example: "<key>PayloadType</key><string>com.apple.mail.managed</string> (at the top level)",
     fix: "Wrap the payload in a Configuration profile: PayloadContent, PayloadIdentifier, PayloadType=Configuration, PayloadUUID, PayloadVersion=1.",
     check: |ctx, sink| match ctx.root.get("PayloadType") {
-        None => sink.emit("PayloadType", "the top-level PayloadType is missing", Some("add <key>PayloadType</key><string>Configuration</string>".into())),
+        None => sink.emit("PayloadType", tr("the top-level PayloadType is missing".into(), "最上位の PayloadType がありません".into()), Some(tr("add <key>PayloadType</key><string>Configuration</string>".into(), "<key>PayloadType</key><string>Configuration</string> を追加してください".into()))),
         Some(Value::String(s)) if s == "Configuration" => {}
-        Some(v) => sink.emit("PayloadType", format!("the top-level PayloadType is {}, not \"Configuration\"", describe(v)), Some("a profile's top level has PayloadType Configuration; the payload goes inside PayloadContent".into())),
+        Some(v) => sink.emit("PayloadType", tr(format!("the top-level PayloadType is {}, not \"Configuration\"", describe(v)), format!("最上位の PayloadType が {} で、\"Configuration\" ではありません", describe(v))), Some("a profile's top level has PayloadType Configuration; the payload goes inside PayloadContent".into())),
     },
 };
 
@@ -63,9 +64,9 @@ pub static PAYLOAD_VERSION: Rule = Rule {
     fix: "Write <key>PayloadVersion</key><integer>1</integer>.",
     check: |ctx, sink| {
         let mut check = |path: String, d: &plist::Dictionary| match d.get("PayloadVersion") {
-            None => sink.emit(path, "PayloadVersion is missing", Some("add <key>PayloadVersion</key><integer>1</integer>".into())),
+            None => sink.emit(path, tr("PayloadVersion is missing".into(), "PayloadVersion がありません".into()), Some(tr("add <key>PayloadVersion</key><integer>1</integer>".into(), "<key>PayloadVersion</key><integer>1</integer> を追加してください".into()))),
             Some(Value::Integer(i)) if i.as_signed() == Some(1) => {}
-            Some(v) => sink.emit(path, format!("PayloadVersion is {}, not <integer>1</integer>", describe(v)), Some("write <integer>1</integer>".into())),
+            Some(v) => sink.emit(path, tr(format!("PayloadVersion is {}, not <integer>1</integer>", describe(v)), format!("PayloadVersion が {} で、<integer>1</integer> ではありません", describe(v))), Some(tr("write <integer>1</integer>".into(), "<integer>1</integer> と書いてください".into()))),
         };
         check("PayloadVersion".into(), ctx.root);
         for (i, d) in ctx.payloads() {
@@ -86,8 +87,8 @@ pub static UUID_MISSING: Rule = Rule {
     fix: "Give each a unique UUID (profilegen derives them from the account).",
     check: |ctx, sink| {
         let mut check = |path: String, d: &plist::Dictionary| match d.get("PayloadUUID") {
-            None => sink.emit(path, "PayloadUUID is missing", None),
-            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, "PayloadUUID is empty", None),
+            None => sink.emit(path, tr("PayloadUUID is missing".into(), "PayloadUUID がありません".into()), None),
+            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, tr("PayloadUUID is empty".into(), "PayloadUUID が空です".into()), None),
             _ => {}
         };
         check("PayloadUUID".into(), ctx.root);
@@ -118,7 +119,7 @@ pub static UUID_DUPLICATE: Rule = Rule {
                 }
                 let key = u.trim().to_ascii_lowercase();
                 if let Some((first, _)) = seen.iter().find(|(_, k)| *k == key) {
-                    sink.emit(path, format!("PayloadUUID {u:?} is also used at {first}"), Some("give every payload its own UUID".into()));
+                    sink.emit(path, tr(format!("PayloadUUID {u:?} is also used at {first}"), format!("PayloadUUID {u:?} は {first} でも使われています")), Some(tr("give every payload its own UUID".into(), "ペイロードごとに別の UUID を付けてください".into())));
                 } else {
                     seen.push((path, key));
                 }
@@ -139,8 +140,8 @@ pub static IDENTIFIER_MISSING: Rule = Rule {
     fix: "Give the profile a reverse-DNS identifier (com.example.mail.taro) and each payload that identifier plus a suffix.",
     check: |ctx, sink| {
         let mut check = |path: String, d: &plist::Dictionary| match d.get("PayloadIdentifier") {
-            None => sink.emit(path, "PayloadIdentifier is missing", None),
-            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, "PayloadIdentifier is empty", None),
+            None => sink.emit(path, tr("PayloadIdentifier is missing".into(), "PayloadIdentifier がありません".into()), None),
+            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, tr("PayloadIdentifier is empty".into(), "PayloadIdentifier が空です".into()), None),
             _ => {}
         };
         check("PayloadIdentifier".into(), ctx.root);
@@ -165,7 +166,7 @@ pub static IDENTIFIER_DUPLICATE: Rule = Rule {
         for (i, d) in ctx.payloads() {
             if let Some(id) = d.get("PayloadIdentifier").and_then(Value::as_string) {
                 if let Some((j, _)) = seen.iter().find(|(_, s)| *s == id) {
-                    sink.emit(format!("PayloadContent[{i}].PayloadIdentifier"), format!("{id:?} is also the identifier of PayloadContent[{j}]"), None);
+                    sink.emit(format!("PayloadContent[{i}].PayloadIdentifier"), tr(format!("{id:?} is also the identifier of PayloadContent[{j}]"), format!("{id:?} は PayloadContent[{j}] の識別子でもあります")), None);
                 } else {
                     seen.push((i, id));
                 }
@@ -242,7 +243,7 @@ pub static DUPLICATE_KEY: Rule = Rule {
     fix: "Keep one of the two keys, with the value you mean.",
     check: |ctx, sink| {
         for path in &ctx.duplicate_keys {
-            sink.emit(path.clone(), format!("{path} is given twice in the same dictionary; only one value is used"), Some("remove one of them".into()));
+            sink.emit(path.clone(), tr(format!("{path} is given twice in the same dictionary; only one value is used"), format!("{path} が同じ辞書に2回あります。使われるのは一方の値だけです")), Some(tr("remove one of them".into(), "どちらか一方を削除してください".into())));
         }
     },
 };
@@ -267,10 +268,10 @@ pub static UNKNOWN_PAYLOAD_TYPE: Rule = Rule {
             let path = format!("PayloadContent[{i}].PayloadType");
             let close = suggestion.is_some_and(|s| schema::edit_distance(ty, s) <= 2);
             match suggestion.filter(|_| close) {
-                Some(s) => sink.emit(path, format!("{ty:?} is not a payload type of Apple's schema"), Some(format!("did you mean {s}?"))),
+                Some(s) => sink.emit(path, tr(format!("{ty:?} is not a payload type of Apple's schema"), format!("{ty:?} はAppleのスキーマにないペイロードの種類です")), Some(tr(format!("did you mean {s}?"), format!("{s} のことですか?")))),
                 // Not close to any of Apple's types: an app's (or Apple's own) preference domain,
                 // legitimate as managed preferences on macOS, so say so rather than call it wrong.
-                None => sink.emit_at(Severity::Info, path, format!("{ty:?} is not a payload type of Apple's schema"), Some("fine as an app's managed preferences on macOS; iOS refuses a payload type it does not know".into())),
+                None => sink.emit_at(Severity::Info, path, tr(format!("{ty:?} is not a payload type of Apple's schema"), format!("{ty:?} はAppleのスキーマにないペイロードの種類です")), Some(tr("fine as an app's managed preferences on macOS; iOS refuses a payload type it does not know".into(), "macOSのアプリの管理された設定としては有効です。iOSは知らない種類のペイロードを拒否します".into()))),
             }
         }
     },
@@ -320,7 +321,10 @@ pub static CONTENT_SHAPE: Rule = Rule {
                 if v.as_dictionary().is_none() {
                     sink.emit(
                         format!("PayloadContent[{i}]"),
-                        format!("is {}, not a dictionary", describe(v)),
+                        tr(
+                            format!("is {}, not a dictionary", describe(v)),
+                            format!("{} で、辞書ではありません", describe(v)),
+                        ),
                         None,
                     );
                 }
@@ -329,7 +333,10 @@ pub static CONTENT_SHAPE: Rule = Rule {
         Some(v) if !matches!(v, Value::Array(_)) => {
             sink.emit(
                 "PayloadContent",
-                format!("is {}, not an array", describe(v)),
+                tr(
+                    format!("is {}, not an array", describe(v)),
+                    format!("{} で、配列ではありません", describe(v)),
+                ),
                 None,
             );
         }
@@ -430,7 +437,10 @@ fn emit_problems(
                 }
                 sink.emit(
                     format!("{prefix}{key}"),
-                    format!("required key {key} is missing"),
+                    tr(
+                        format!("required key {key} is missing"),
+                        format!("必須のキー {key} がありません"),
+                    ),
                     None,
                 )
             }
@@ -446,11 +456,20 @@ fn emit_problems(
                 let found = found.map_or("an unknown type", |t| t.tag());
                 sink.emit(
                     format!("{prefix}{key}"),
-                    format!(
-                        "{key} is {found}, but Apple's schema says {}",
-                        expected.tag()
+                    tr(
+                        format!(
+                            "{key} is {found}, but Apple's schema says {}",
+                            expected.tag()
+                        ),
+                        format!(
+                            "{key} が {found} ですが、Appleのスキーマは {} です",
+                            expected.tag()
+                        ),
                     ),
-                    Some(format!("write it as {}", expected.tag())),
+                    Some(tr(
+                        format!("write it as {}", expected.tag()),
+                        format!("{} で書いてください", expected.tag()),
+                    )),
                 );
             }
             Problem::NotAllowed {
@@ -463,14 +482,23 @@ fn emit_problems(
                 }
                 sink.emit(
                     format!("{prefix}{key}"),
-                    format!("{key} is {found}, which is not allowed"),
-                    Some(format!("allowed: {}", allowed_text(allowed))),
+                    tr(
+                        format!("{key} is {found}, which is not allowed"),
+                        format!("{key} が {found} で、認められていません"),
+                    ),
+                    Some(tr(
+                        format!("allowed: {}", allowed_text(allowed)),
+                        format!("認められる値: {}", allowed_text(allowed)),
+                    )),
                 );
             }
             Problem::Unknown { key, suggestion } => sink.emit(
                 format!("{prefix}{key}"),
-                format!("{key} is not a key of Apple's schema; the phone ignores it"),
-                suggestion.map(|s| format!("did you mean {s}?")),
+                tr(
+                    format!("{key} is not a key of Apple's schema; the phone ignores it"),
+                    format!("{key} はAppleのスキーマにないキーで、iPhoneは無視します"),
+                ),
+                suggestion.map(|s| tr(format!("did you mean {s}?"), format!("{s} のことですか?"))),
             ),
             Problem::Deprecated { key, why } => {
                 sink.emit(format!("{prefix}{key}"), format!("{key}: {why}"), None)
