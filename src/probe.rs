@@ -3,6 +3,7 @@
 //! the phone would show. Nothing is sent but greetings, capability requests, STARTTLS and a
 //! polite goodbye; never a password.
 
+use crate::i18n::tr;
 use crate::lint::{Finding, Severity};
 use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode, SslVersion};
 use serde::Serialize;
@@ -269,15 +270,23 @@ impl<T: Read + Write> Conn for T {}
 fn io_text(e: &std::io::Error, step: Duration) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
-        K::TimedOut if e.to_string() == DEADLINE_PASSED => {
-            "the server kept the conversation going past the deadline".into()
-        }
-        K::WouldBlock | K::TimedOut => {
-            format!("timed out: no answer within {} s", step.as_secs())
-        }
-        K::UnexpectedEof => "the server closed the connection".into(),
-        K::ConnectionReset => "the server reset the connection".into(),
-        K::ConnectionRefused => "connection refused".into(),
+        K::TimedOut if e.to_string() == DEADLINE_PASSED => tr(
+            "the server kept the conversation going past the deadline".into(),
+            "サーバが期限を過ぎても会話を続けました".into(),
+        ),
+        K::WouldBlock | K::TimedOut => tr(
+            format!("timed out: no answer within {} s", step.as_secs()),
+            format!("タイムアウト: {} 秒以内に応答がありません", step.as_secs()),
+        ),
+        K::UnexpectedEof => tr(
+            "the server closed the connection".into(),
+            "サーバが接続を閉じました".into(),
+        ),
+        K::ConnectionReset => tr(
+            "the server reset the connection".into(),
+            "サーバが接続をリセットしました".into(),
+        ),
+        K::ConnectionRefused => tr("connection refused".into(), "接続が拒否されました".into()),
         _ => crate::error::io_words(e),
     }
 }
@@ -624,11 +633,17 @@ fn resolve(
         Ok(Ok(a)) if !a.is_empty() => Ok(a),
         Ok(Ok(_)) => Err((
             DnsFailure::NoSuchName,
-            format!("{} has no address", target.host),
+            tr(
+                format!("{} has no address", target.host),
+                format!("{} にはアドレスがありません", target.host),
+            ),
         )),
         Ok(Err(e)) => Err((
             dns_failure(&e),
-            format!("{} does not resolve: {e}", target.host),
+            tr(
+                format!("{} does not resolve: {e}", target.host),
+                format!("{} を解決できません: {e}", target.host),
+            ),
         )),
         Err(_) => Err((
             DnsFailure::NoAnswer,
@@ -667,9 +682,9 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
             let help = match kind {
                 DnsFailure::NoSuchName => match crate::text::check_host(&target.host.to_ascii_lowercase()) {
                     Err(e) => format!("{e}; use the provider's exact host name"),
-                    Ok(_) => "check the host name for typos (`profilegen lint` compares it with the provider's)".into(),
+                    Ok(_) => tr("check the host name for typos (`profilegen lint` compares it with the provider's)".into(), "ホスト名の打ち間違いを確認してください(`profilegen lint` がプロバイダのものと比べます)".into()),
                 },
-                DnsFailure::NoAnswer => "no DNS server answered: check this machine's network and DNS before changing the profile".into(),
+                DnsFailure::NoAnswer => tr("no DNS server answered: check this machine's network and DNS before changing the profile".into(), "DNSサーバが応答しません。プロファイルを変える前に、このマシンのネットワークとDNSを確認してください".into()),
             };
             rep.dns_failure = Some(kind);
             rep.findings
@@ -696,7 +711,7 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
         }
     }
     let Some(tcp) = stream else {
-        rep.findings.push(finding(&rules::CONNECT, target, format!("cannot connect to port {}: {last_err}", target.port), Some("the port is closed or blocked on this network; try another network (mobile data), or check the port".into())));
+        rep.findings.push(finding(&rules::CONNECT, target, tr(format!("cannot connect to port {}: {last_err}", target.port), format!("ポート {} に接続できません: {last_err}", target.port)), Some(tr("the port is closed or blocked on this network; try another network (mobile data), or check the port".into(), "ポートが閉じているか、このネットワークで遮断されています。別のネットワーク(モバイルデータ通信)で試すか、ポートを確認してください".into()))));
         return;
     };
     rep.connected = true;
@@ -734,7 +749,10 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
                 rep.findings.push(finding(
                     &rules::PROTOCOL,
                     target,
-                    format!("no {} greeting: {e}", target.protocol.label()),
+                    tr(
+                        format!("no {} greeting: {e}", target.protocol.label()),
+                        format!("{} の応答がありません: {e}", target.protocol.label()),
+                    ),
                     None,
                 ));
                 return;
@@ -753,7 +771,10 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
             rep.findings.push(finding(
                 &rules::NO_STARTTLS,
                 target,
-                format!("port {} does not offer STARTTLS", target.port),
+                tr(
+                    format!("port {} does not offer STARTTLS", target.port),
+                    format!("ポート {} は STARTTLS に対応していません", target.port),
+                ),
                 Some(
                     "use the provider's SSL port (993, 995, 465) or a server that offers STARTTLS"
                         .into(),
@@ -763,7 +784,7 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
             return;
         }
         if plaintext_login_offered(target.protocol, &caps) {
-            rep.findings.push(finding(&rules::PLAINTEXT_LOGIN, target, "the server accepts a password before TLS starts".into(), Some("server side: disable plain-text authentication before STARTTLS (e.g. Dovecot disable_plaintext_auth = yes)".into())));
+            rep.findings.push(finding(&rules::PLAINTEXT_LOGIN, target, tr("the server accepts a password before TLS starts".into(), "サーバがTLSの開始前にパスワードを受け付けます".into()), Some(tr("server side: disable plain-text authentication before STARTTLS (e.g. Dovecot disable_plaintext_auth = yes)".into(), "サーバ側でSTARTTLS前の平文認証を無効にしてください(例: Dovecot の disable_plaintext_auth = yes)".into()))));
         }
         if let Err(e) = start_tls(target.protocol, &mut r, step) {
             rep.findings
@@ -809,7 +830,7 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
                     format!("timed out: no answer within {} s", step.as_secs())
                 }
             };
-            rep.findings.push(finding(&rules::TLS_FAILED, target, format!("the TLS handshake failed: {reason}"), Some("the server offers no TLS 1.2+ the phone accepts, or is not speaking TLS on this port".into())));
+            rep.findings.push(finding(&rules::TLS_FAILED, target, tr(format!("the TLS handshake failed: {reason}"), format!("TLSのハンドシェイクに失敗しました: {reason}")), Some(tr("the server offers no TLS 1.2+ the phone accepts, or is not speaking TLS on this port".into(), "サーバがiPhoneの使うTLS 1.2以上に対応していないか、このポートでTLSを話していません".into()))));
             return;
         }
     };
@@ -820,7 +841,10 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
         rep.findings.push(finding(
             &rules::OLD_TLS,
             target,
-            format!("negotiated {}", ssl.version_str()),
+            tr(
+                format!("negotiated {}", ssl.version_str()),
+                format!("{} で接続しました", ssl.version_str()),
+            ),
             None,
         ));
     }
@@ -841,7 +865,13 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
                 rep.findings.push(finding(
                     &rules::PROTOCOL,
                     target,
-                    format!("no {} greeting over TLS: {e}", target.protocol.label()),
+                    tr(
+                        format!("no {} greeting over TLS: {e}", target.protocol.label()),
+                        format!(
+                            "TLS上で {} の応答がありません: {e}",
+                            target.protocol.label()
+                        ),
+                    ),
                     None,
                 ));
                 return;
@@ -857,7 +887,7 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
                 Protocol::Pop => false,
             };
             if no_login {
-                rep.findings.push(finding(&rules::NO_AUTH, target, format!("{} offers no password login over TLS", target.protocol.label()), Some("the phone cannot log in; check the server's authentication settings or the port (SMTP submission is 465/587)".into())));
+                rep.findings.push(finding(&rules::NO_AUTH, target, tr(format!("{} offers no password login over TLS", target.protocol.label()), format!("{} はTLS上でパスワードによるログインを提供していません", target.protocol.label())), Some(tr("the phone cannot log in; check the server's authentication settings or the port (SMTP submission is 465/587)".into(), "iPhoneはログインできません。サーバの認証設定かポート(SMTPの送信用は465/587)を確認してください".into()))));
             }
             rep.capabilities = caps;
         }
@@ -901,11 +931,11 @@ fn judge_certificate(
     if !verdict.valid {
         let e = verdict.error.clone().unwrap_or_default();
         let rule_help = match verdict.problem {
-            Some(ChainProblem::Validity) if v.not_yet_valid => Some((&rules::CERT_EXPIRED, format!("the certificate is valid only from {}; check the phone's and the server's clocks", v.not_before))),
-            Some(ChainProblem::Validity) => Some((&rules::CERT_EXPIRED, format!("the server's certificate {} (on {}); the provider must renew it", crate::certs::time_left(v.secs_left), v.not_after))),
+            Some(ChainProblem::Validity) if v.not_yet_valid => Some((&rules::CERT_EXPIRED, tr(format!("the certificate is valid only from {}; check the phone's and the server's clocks", v.not_before), format!("証明書は {} から有効です。iPhoneとサーバの時計を確認してください", v.not_before)))),
+            Some(ChainProblem::Validity) => Some((&rules::CERT_EXPIRED, tr(format!("the server's certificate {} (on {}); the provider must renew it", crate::certs::time_left(v.secs_left), v.not_after), format!("サーバの証明書は{}です({})。プロバイダが更新する必要があります", crate::certs::time_left(v.secs_left), v.not_after)))),
             // A name only in the CN has its own finding below.
             Some(ChainProblem::Name) if cn_only => None,
-            Some(ChainProblem::Name) => Some((&rules::CERT_NAME, format!("the certificate is for {}, not {}; use the host name the certificate names", san_or_subject(leaf), target.host))),
+            Some(ChainProblem::Name) => Some((&rules::CERT_NAME, tr(format!("the certificate is for {}, not {}; use the host name the certificate names", san_or_subject(leaf), target.host), format!("証明書は {} のもので、{} のものではありません。証明書に書かれたホスト名を使ってください", san_or_subject(leaf), target.host)))),
             Some(ChainProblem::MissingIntermediate) => Some((&rules::MISSING_INTERMEDIATE, verdict.fix(false))),
             _ => Some((&rules::CERT_UNTRUSTED, verdict.fix(false))),
         };
@@ -913,7 +943,10 @@ fn judge_certificate(
             rep.findings.push(finding(
                 rule,
                 target,
-                format!("certificate not accepted: {e}"),
+                tr(
+                    format!("certificate not accepted: {e}"),
+                    format!("証明書が受け入れられません: {e}"),
+                ),
                 Some(help),
             ));
         }
@@ -1015,6 +1048,7 @@ pub const MAX_TARGETS: usize = 512;
 /// Probes every target with a bounded pool of workers; reports come back in the targets' order.
 pub fn probe_all(targets: &[Target], settings: &Settings<'_>) -> Vec<ServerReport> {
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let lang = crate::i18n::lang();
     let slots: Vec<std::sync::Mutex<Option<ServerReport>>> = targets
         .iter()
         .map(|_| std::sync::Mutex::new(None))
@@ -1022,6 +1056,7 @@ pub fn probe_all(targets: &[Target], settings: &Settings<'_>) -> Vec<ServerRepor
     std::thread::scope(|s| {
         for _ in 0..WORKERS.min(targets.len()) {
             s.spawn(|| loop {
+                crate::i18n::set_lang(lang);
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(t) = targets.get(i) else { break };
                 let r = probe(t, settings);
