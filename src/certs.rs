@@ -308,11 +308,20 @@ pub fn ios_server_rules(
         out.push(IosViolation {
             rule: IosRule::NameOnlyInCn,
             message: if cn.is_empty() {
-                "the certificate names no host in subjectAltName; iOS ignores the subject's CN".into()
+                crate::i18n::tr(
+                    "the certificate names no host in subjectAltName; iOS ignores the subject's CN".into(),
+                    "証明書の subjectAltName にホスト名がありません。iOSはサブジェクトのCNを無視します".into(),
+                )
             } else {
-                format!(
-                    "the certificate names {} only in the subject's CN, not in subjectAltName; iOS 13 and later ignore the CN",
-                    cn.join(", ")
+                crate::i18n::tr(
+                    format!(
+                        "the certificate names {} only in the subject's CN, not in subjectAltName; iOS 13 and later ignore the CN",
+                        cn.join(", ")
+                    ),
+                    format!(
+                        "証明書は {} をサブジェクトのCNにだけ書き、subjectAltName にはありません。iOS 13以降はCNを無視します",
+                        cn.join(", ")
+                    ),
                 )
             },
         });
@@ -327,26 +336,34 @@ pub fn ios_server_rules(
             Some(true) => {}
             Some(false) => out.push(IosViolation {
                 rule: IosRule::NoServerAuth,
-                message: "the certificate's extendedKeyUsage does not include serverAuth".into(),
+                message: crate::i18n::tr(
+                    "the certificate's extendedKeyUsage does not include serverAuth".into(),
+                    "証明書の extendedKeyUsage に serverAuth がありません".into(),
+                ),
             }),
             None => out.push(IosViolation {
                 rule: IosRule::NoServerAuth,
-                message: "the certificate has no extendedKeyUsage extension with serverAuth".into(),
+                message: crate::i18n::tr(
+                    "the certificate has no extendedKeyUsage extension with serverAuth".into(),
+                    "証明書に serverAuth を含む extendedKeyUsage 拡張がありません".into(),
+                ),
             }),
         }
         let days = (not_after - not_before) / 86_400;
         if days > 825 {
             out.push(IosViolation {
                 rule: IosRule::TooLong,
-                message: format!(
-                    "the certificate is valid for {days} days; iOS accepts at most 825 for certificates issued after 2019-07-01"
+                message: crate::i18n::tr(
+                    format!("the certificate is valid for {days} days; iOS accepts at most 825 for certificates issued after 2019-07-01"),
+                    format!("証明書の有効期間は{days}日です。2019年7月1日以降に発行された証明書でiOSが受け入れるのは825日までです"),
                 ),
             });
         } else if publicly_trusted && not_before >= PUBLIC_398_CUTOFF && days > 398 {
             out.push(IosViolation {
                 rule: IosRule::TooLong,
-                message: format!(
-                    "the certificate is valid for {days} days; for publicly trusted certificates issued after 2020-09-01 iOS accepts at most 398"
+                message: crate::i18n::tr(
+                    format!("the certificate is valid for {days} days; for publicly trusted certificates issued after 2020-09-01 iOS accepts at most 398"),
+                    format!("証明書の有効期間は{days}日です。2020年9月1日以降に公的なCAが発行した証明書でiOSが受け入れるのは398日までです"),
                 ),
             });
         }
@@ -364,15 +381,19 @@ pub fn ios_server_rules(
             continue;
         };
         let whose = if i == 0 {
-            "the server's certificate".to_string()
+            crate::i18n::tr("the server's certificate".into(), "サーバの証明書".into())
         } else {
-            format!("the CA certificate {who}")
+            crate::i18n::tr(
+                format!("the CA certificate {who}"),
+                format!("CA証明書 {who} "),
+            )
         };
         if let Some(bits) = rsa_bits(&x).filter(|b| *b < 2048) {
             out.push(IosViolation {
                 rule: IosRule::WeakKey,
-                message: format!(
-                    "{whose} has a {bits}-bit RSA key; iOS requires at least 2048 bits"
+                message: crate::i18n::tr(
+                    format!("{whose} has a {bits}-bit RSA key; iOS requires at least 2048 bits"),
+                    format!("{whose}のRSA鍵は{bits}ビットです。iOSは2048ビット以上を求めます"),
                 ),
             });
         }
@@ -380,8 +401,9 @@ pub fn ios_server_rules(
             if let Some(alg) = weak_signature(&x) {
                 out.push(IosViolation {
                     rule: IosRule::WeakSignature,
-                    message: format!(
-                        "{whose} is signed with {alg}; iOS does not trust {alg} signatures for TLS"
+                    message: crate::i18n::tr(
+                        format!("{whose} is signed with {alg}; iOS does not trust {alg} signatures for TLS"),
+                        format!("{whose}は {alg} で署名されています。iOSはTLSで {alg} の署名を信頼しません"),
                     ),
                 });
             }
