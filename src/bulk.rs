@@ -7,6 +7,7 @@
 
 use crate::der;
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::output::{self, Mode};
 use crate::preset::Registry;
 use crate::profile::{Payload, Secret};
@@ -350,6 +351,8 @@ fn write_row(
     opts: &Options<'_>,
     write: bool,
 ) -> RowResult {
+    // A worker thread's messages speak the run's language.
+    crate::i18n::set_lang(opts.base.lang);
     let Payload::Mail(m) = &r.profile.content[0];
     let mut res = RowResult {
         line,
@@ -370,9 +373,12 @@ fn write_row(
             return res;
         }
         Ok(Some((_, false))) if !opts.force => {
-            res.status = Status::Failed(format!(
-                "{} exists and differs; --force replaces it",
-                path.display()
+            res.status = Status::Failed(tr(
+                format!("{} exists and differs; --force replaces it", path.display()),
+                format!(
+                    "{} は既にあり、内容が違います。置き換えるには --force を付けてください",
+                    path.display()
+                ),
             ));
             return res;
         }
@@ -718,7 +724,12 @@ fn pass(
                         claimed.push(Err(failed(
                             line,
                             email,
-                            format!("duplicate address {address}: line {first} has it already"),
+                            tr(
+                                format!("duplicate address {address}: line {first} has it already"),
+                                format!(
+                                    "アドレス {address} が重複しています: {first}行目にもあります"
+                                ),
+                            ),
                         )));
                         continue;
                     }
@@ -727,9 +738,15 @@ fn pass(
                         claimed.push(Err(failed(
                             line,
                             email,
-                            format!(
-                                "file name {} is already written by line {first}",
-                                r.file_name
+                            tr(
+                                format!(
+                                    "file name {} is already written by line {first}",
+                                    r.file_name
+                                ),
+                                format!(
+                                    "ファイル名 {} は{first}行目で既に書き込まれます",
+                                    r.file_name
+                                ),
                             ),
                         )));
                         continue;
@@ -740,9 +757,15 @@ fn pass(
                         claimed.push(Err(failed(
                             line,
                             email,
-                            format!(
-                                "PayloadIdentifier {} is already the identifier of line {first}'s profile; installing one would replace the other",
-                                r.profile.identifier
+                            tr(
+                                format!(
+                                    "PayloadIdentifier {} is already the identifier of line {first}'s profile; installing one would replace the other",
+                                    r.profile.identifier
+                                ),
+                                format!(
+                                    "PayloadIdentifier {} は{first}行目のプロファイルと同じです。一方を入れるともう一方が置き換わります",
+                                    r.profile.identifier
+                                ),
                             ),
                         )));
                         continue;
@@ -786,11 +809,17 @@ fn csv_error(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => LINE_TOO_LONG.into(),
         csv::ErrorKind::Io(io) => crate::error::io_words(io),
-        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8; save the CSV as UTF-8".into(),
+        csv::ErrorKind::Utf8 { .. } => tr(
+            "the row is not valid UTF-8; save the CSV as UTF-8".into(),
+            "この行は UTF-8 ではありません。CSVを UTF-8 で保存してください".into(),
+        ),
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => {
-            format!("the row has {len} fields, the header {expected_len}; quote fields that contain commas")
+            tr(
+                format!("the row has {len} fields, the header {expected_len}; quote fields that contain commas"),
+                format!("この行の項目は{len}個、見出しは{expected_len}個です。カンマを含む項目は引用符で囲んでください"),
+            )
         }
         _ => e.to_string(),
     }
