@@ -4,6 +4,7 @@
 //! A [`Signer`] loads the identity once and is `Sync`: a bulk run shares one across threads.
 
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::profile::Secret;
 use foreign_types::ForeignType;
 use openssl::asn1::Asn1Time;
@@ -196,9 +197,15 @@ impl Identity {
             .public_key()
             .map_err(|e| Error::Other(format!("signing certificate: {}", first_reason(&e))))?;
         if !pubkey.public_eq(&self.key) {
-            return Err(Error::Other(format!(
-                "the private key does not match the certificate {}; give the key that belongs to it",
-                subject(&self.cert)
+            return Err(Error::Other(tr(
+                format!(
+                    "the private key does not match the certificate {}; give the key that belongs to it",
+                    subject(&self.cert)
+                ),
+                format!(
+                    "秘密鍵が証明書 {} と一致しません。その証明書の鍵を指定してください",
+                    subject(&self.cert)
+                ),
             )));
         }
         // The phone checks the signer at the signingTime the signature carries: a time outside
@@ -223,31 +230,45 @@ impl Identity {
                     }
                 }
             };
-            let msg = format!(
-                "the signing certificate {} {what}; the phone would show the profile as not verified",
-                subject(&self.cert)
+            let msg = tr(
+                format!(
+                    "the signing certificate {} {what}; the phone would show the profile as not verified",
+                    subject(&self.cert)
+                ),
+                format!(
+                    "署名の証明書 {} は有効期間外です({what})。iPhoneにはプロファイルが「未検証」と表示されます",
+                    subject(&self.cert)
+                ),
             );
             if !allow_expired {
-                return Err(Error::Other(format!(
-                    "{msg} (--allow-expired signs anyway)"
+                return Err(Error::Other(tr(
+                    format!("{msg} (--allow-expired signs anyway)"),
+                    format!("{msg}(--allow-expired を付ければ署名します)"),
                 )));
             }
             warnings.push(msg);
         } else if v.days_left < 30 {
-            warnings.push(format!(
-                "the signing certificate expires {} ({}); installed profiles then show as not verified",
-                match v.days_left {
-                    0 => "in less than a day".to_string(),
-                    1 => "in 1 day".to_string(),
-                    d => format!("in {d} days"),
-                },
-                v.not_after
+            warnings.push(tr(
+                format!(
+                    "the signing certificate expires {} ({}); installed profiles then show as not verified",
+                    match v.days_left {
+                        0 => "in less than a day".to_string(),
+                        1 => "in 1 day".to_string(),
+                        d => format!("in {d} days"),
+                    },
+                    v.not_after
+                ),
+                format!(
+                    "署名の証明書はあと{}日で期限切れになります({})。その後、インストール済みのプロファイルは「未検証」と表示されます",
+                    v.days_left, v.not_after
+                ),
             ));
         }
         if let Some(false) = has_digital_signature(&self.cert) {
-            warnings.push(
+            warnings.push(tr(
                 "the signing certificate's key usage does not include digitalSignature; iOS may refuse the signature".into(),
-            );
+                "署名の証明書の鍵用途に digitalSignature がありません。iOSが署名を拒否することがあります".into(),
+            ));
         }
         // The chain must lead from the signer upwards.
         let mut current: &X509Ref = &self.cert;
@@ -269,10 +290,17 @@ impl Identity {
         }
         for (i, c) in self.chain.iter().enumerate() {
             if !used[i] {
-                warnings.push(format!(
-                    "chain certificate {} is not on the path from the signer {}; it is sent along but does not help",
-                    subject(c),
-                    subject(&self.cert)
+                warnings.push(tr(
+                    format!(
+                        "chain certificate {} is not on the path from the signer {}; it is sent along but does not help",
+                        subject(c),
+                        subject(&self.cert)
+                    ),
+                    format!(
+                        "チェーンの証明書 {} は署名者 {} からの経路上にありません。一緒に送られますが役に立ちません",
+                        subject(c),
+                        subject(&self.cert)
+                    ),
                 ));
             }
         }
@@ -283,9 +311,15 @@ impl Identity {
             use crate::certs::ChainProblem;
             match verdict.problem {
                 Some(ChainProblem::MissingIntermediate) if self.chain.is_empty() => {
-                    warnings.push(format!(
-                        "no chain given: {} (phones would show the profile as \"Not Verified\")",
-                        verdict.fix(true)
+                    warnings.push(tr(
+                        format!(
+                            "no chain given: {} (phones would show the profile as \"Not Verified\")",
+                            verdict.fix(true)
+                        ),
+                        format!(
+                            "チェーンが指定されていません: {}(iPhoneには「未検証」と表示されます)",
+                            verdict.fix(true)
+                        ),
                     ));
                 }
                 Some(
@@ -293,9 +327,15 @@ impl Identity {
                     | ChainProblem::UntrustedRoot
                     | ChainProblem::UnknownIssuer,
                 ) => {
-                    warnings.push(format!(
-                        "phones with only the public roots would show the profile as \"Not Verified\": {}",
-                        verdict.fix(true)
+                    warnings.push(tr(
+                        format!(
+                            "phones with only the public roots would show the profile as \"Not Verified\": {}",
+                            verdict.fix(true)
+                        ),
+                        format!(
+                            "公的なルートだけを信頼するiPhoneでは「未検証」と表示されます: {}",
+                            verdict.fix(true)
+                        ),
                     ));
                 }
                 _ => {}
