@@ -368,7 +368,10 @@ pub fn open(bytes: &[u8], verifier: &Verifier) -> Opened {
             form,
             content: None,
             signature: None,
-            error: Some("neither a property list nor a CMS-signed profile".into()),
+            error: Some(crate::i18n::tr(
+                "neither a property list nor a CMS-signed profile".into(),
+                "プロパティリストでも、CMSで署名されたプロファイルでもありません".into(),
+            )),
         },
     }
 }
@@ -395,7 +398,10 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
                     form,
                     content: None,
                     signature: None,
-                    error: Some("PEM armour around the signed data is damaged".into()),
+                    error: Some(crate::i18n::tr(
+                        "PEM armour around the signed data is damaged".into(),
+                        "署名データを包むPEMが壊れています".into(),
+                    )),
                 }
             }
         },
@@ -422,8 +428,10 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
     let mut cms = match CmsContentInfo::from_der(&der_bytes) {
         Ok(c) => c,
         Err(e) => {
-            report.signature_error =
-                Some(format!("not a valid CMS structure: {}", first_reason(&e)));
+            report.signature_error = Some(crate::i18n::tr(
+                format!("not a valid CMS structure: {}", first_reason(&e)),
+                format!("CMSの構造として正しくありません: {}", first_reason(&e)),
+            ));
             return Opened {
                 form,
                 content,

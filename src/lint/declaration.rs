@@ -81,7 +81,10 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
         return vec![finding(
             &structure::UNREADABLE,
             String::new(),
-            "the declaration is not a JSON object, or is nested too deeply".into(),
+            crate::i18n::tr(
+                "the declaration is not a JSON object, or is nested too deeply".into(),
+                "宣言がJSONオブジェクトではないか、入れ子が深すぎます".into(),
+            ),
             None,
         )];
     };
@@ -156,7 +159,10 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
             out.push(finding(
                 &structure::UNKNOWN_PAYLOAD_TYPE,
                 "Type".into(),
-                format!("{ty:?} is not a declaration type of Apple's schema"),
+                crate::i18n::tr(
+                    format!("{ty:?} is not a declaration type of Apple's schema"),
+                    format!("{ty:?} はAppleのスキーマにない宣言の種類です"),
+                ),
                 suggestion.map(|s| format!("did you mean {s}?")),
             ));
         }

@@ -10,6 +10,7 @@ pub mod report;
 pub mod rules;
 
 use crate::container::{self, Opened};
+use crate::i18n::tr;
 use crate::preset::{Preset, Registry};
 use crate::text::Address;
 use plist::{Dictionary, Value};
@@ -271,7 +272,10 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
     };
     let parsed = match (&opened.error, &opened.content) {
         (Some(e), _) => Err(e.clone()),
-        (None, None) => Err("the signed file's content could not be extracted".into()),
+        (None, None) => Err(tr(
+            "the signed file's content could not be extracted".into(),
+            "署名済みファイルの中身を取り出せませんでした".into(),
+        )),
         (None, Some(content)) => parse_plist_full(content).map(|p| {
             duplicates = p.duplicates;
             (p.value, p.junk)
@@ -291,7 +295,10 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
                     Some(p) => {
                         templated = true;
                         unreadable(
-                            format!("the file is a template, not a profile ({e}); the other findings come from the template with its expressions blanked out"),
+                            tr(
+                                format!("the file is a template, not a profile ({e}); the other findings come from the template with its expressions blanked out"),
+                                format!("このファイルはプロファイルではなくテンプレートです({e})。ほかの指摘は、式を空にしたテンプレートについてのものです"),
+                            ),
                             &mut findings,
                         );
                         Ok(p)
@@ -310,7 +317,10 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         }
         Ok((_, _)) => {
             unreadable(
-                "the property list's top level is not a dictionary".into(),
+                tr(
+                    "the property list's top level is not a dictionary".into(),
+                    "プロパティリストの最上位が辞書ではありません".into(),
+                ),
                 &mut findings,
             );
             (false, false)
@@ -584,7 +594,13 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
             Event::StartArray(_) | Event::StartDictionary(_) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(format!(
-                        "nested more than {MAX_DEPTH} levels deep; not a profile"
+                        "{}",
+                        tr(
+                            format!("nested more than {MAX_DEPTH} levels deep; not a profile"),
+                            format!(
+                                "入れ子が{MAX_DEPTH}段を超えています。プロファイルではありません"
+                            ),
+                        )
                     ));
                 }
                 let path = match (stack.last(), paths.last()) {
@@ -605,9 +621,17 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
                 Some(Open::Array(a)) => Value::Array(a),
                 Some(Open::Dict(d, None)) => Value::Dictionary(d),
                 Some(Open::Dict(_, Some(k))) => {
-                    return Err(format!("not a valid property list: key {k:?} has no value"))
+                    return Err(invalid(
+                        format!("key {k:?} has no value"),
+                        format!("キー {k:?} に値がありません"),
+                    ))
                 }
-                None => return Err("not a valid property list: unbalanced collection".into()),
+                None => {
+                    return Err(invalid(
+                        "unbalanced collection".into(),
+                        "配列か辞書の開始と終了が対応していません".into(),
+                    ))
+                }
             },
             Event::Boolean(b) => Value::Boolean(b),
             Event::Data(d) => Value::Data(d.into_owned()),
@@ -622,12 +646,20 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
                 Value::String(s.into_owned())
             }
             Event::Uid(u) => Value::Uid(u),
-            _ => return Err("not a valid property list: unknown element".into()),
+            _ => {
+                return Err(invalid(
+                    "unknown element".into(),
+                    "不明な要素があります".into(),
+                ))
+            }
         };
         match stack.last_mut() {
             None => {
                 if root.is_some() {
-                    return Err("not a valid property list: more than one top-level value".into());
+                    return Err(invalid(
+                        "more than one top-level value".into(),
+                        "最上位の値が2つ以上あります".into(),
+                    ));
                 }
                 root = Some(value);
             }
@@ -645,9 +677,10 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
                     d.insert(k, value);
                 }
                 None => {
-                    return Err(
-                        "not a valid property list: a dictionary key is not a string".into(),
-                    )
+                    return Err(invalid(
+                        "a dictionary key is not a string".into(),
+                        "辞書のキーが文字列ではありません".into(),
+                    ))
                 }
             },
         }
@@ -658,7 +691,10 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
             junk,
             duplicates,
         }),
-        _ => Err("not a valid property list: it ends early".into()),
+        _ => Err(invalid(
+            "it ends early".into(),
+            "途中で終わっています".into(),
+        )),
     }
 }
 
@@ -703,10 +739,14 @@ fn template_lines(content: &[u8]) -> Vec<Finding> {
             name: rule.name,
             severity: rule.severity,
             path: format!("line {}", n + 1),
-            message: format!("template syntax {kind}: {shown}"),
-            help: Some(
-                "this file is a template, not a profile: render it, then lint the output".into(),
+            message: tr(
+                format!("template syntax {kind}: {shown}"),
+                format!("テンプレートの記法 {kind}: {shown}"),
             ),
+            help: Some(tr(
+                "this file is a template, not a profile: render it, then lint the output".into(),
+                "このファイルはプロファイルではなくテンプレートです。テンプレートを埋めてから、その出力を検査してください".into(),
+            )),
         });
         if out.len() >= 200 {
             break;
@@ -907,11 +947,19 @@ fn words(name: &str) -> String {
     out.replace("xml", "XML").replace("utf8", "UTF-8")
 }
 
+/// "not a valid property list: DETAIL" in the message language.
+fn invalid(en: String, ja: String) -> String {
+    tr(
+        format!("not a valid property list: {en}"),
+        format!("プロパティリストとして正しくありません: {ja}"),
+    )
+}
+
 /// A plist error with its byte offset turned into a line and column.
 fn plist_error(e: &plist::Error, bytes: &[u8]) -> String {
     let text = e.to_string();
     let Some((what, rest)) = text.split_once(" (offset ") else {
-        return format!("not a valid property list: {}", words(&text));
+        return invalid(words(&text), words(&text));
     };
     let Some(offset) = rest
         .trim_end_matches(')')
@@ -919,14 +967,20 @@ fn plist_error(e: &plist::Error, bytes: &[u8]) -> String {
         .ok()
         .filter(|o| *o <= bytes.len())
     else {
-        return format!("not a valid property list: {text}");
+        return invalid(text.clone(), text);
     };
     let what = words(what);
     if bytes.starts_with(b"bplist") {
-        return format!("not a valid property list: {what} (byte {offset} of a binary plist)");
+        return invalid(
+            format!("{what} (byte {offset} of a binary plist)"),
+            format!("{what}(バイナリplistの{offset}バイト目)"),
+        );
     }
     let (line, col) = line_col(bytes, offset);
-    format!("not a valid property list: {what} at line {line}, column {col}")
+    invalid(
+        format!("{what} at line {line}, column {col}"),
+        format!("{what}({line}行{col}列)"),
+    )
 }
 
 /// Looks a rule up by ID or name.
