@@ -593,14 +593,9 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
         let value = match event {
             Event::StartArray(_) | Event::StartDictionary(_) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(format!(
-                        "{}",
-                        tr(
-                            format!("nested more than {MAX_DEPTH} levels deep; not a profile"),
-                            format!(
-                                "入れ子が{MAX_DEPTH}段を超えています。プロファイルではありません"
-                            ),
-                        )
+                    return Err(tr(
+                        format!("nested more than {MAX_DEPTH} levels deep; not a profile"),
+                        format!("入れ子が{MAX_DEPTH}段を超えています。プロファイルではありません"),
                     ));
                 }
                 let path = match (stack.last(), paths.last()) {
