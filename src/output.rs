@@ -48,10 +48,17 @@ fn kind_of(ft: std::fs::FileType) -> &'static str {
 pub fn regular_or_absent(path: &Path, what: &str) -> Result<bool> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => Ok(true),
-        Ok(m) => Err(Error::Other(format!(
-            "{}: is {}, not a regular file; {what}",
-            path.display(),
-            kind_of(m.file_type())
+        Ok(m) => Err(Error::Other(crate::i18n::tr(
+            format!(
+                "{}: is {}, not a regular file; {what}",
+                path.display(),
+                kind_of(m.file_type())
+            ),
+            format!(
+                "{}: は{}で、通常のファイルではありません(not a regular file)",
+                path.display(),
+                kind_of(m.file_type())
+            ),
         ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(Error::io(path, e)),

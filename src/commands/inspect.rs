@@ -55,11 +55,18 @@ pub fn run(args: InspectArgs, ctx: &Ctx) -> Result<Verdict> {
         Format::Text => {
             describe(&mut out, &shown, &opened, ctx.lang);
             match &value {
-                None => out.push_str("content: could not be extracted\n"),
+                None => out.push_str(ctx.lang.pick(
+                    "内容: 取り出せませんでした\n",
+                    "content: could not be extracted\n",
+                )),
                 Some(Err(e)) => {
                     let _ = writeln!(
                         out,
-                        "content: not a property list ({e}); this is not a profile"
+                        "{}",
+                        crate::i18n::tr(
+                            format!("content: not a property list ({e}); this is not a profile"),
+                            format!("内容: プロパティリストではありません({e})。プロファイルではありません"),
+                        )
                     );
                 }
                 Some(Ok(v)) if !args.extract => {

@@ -18,7 +18,10 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
     let Some(signer) = super::load_signer(&args.sign, ctx)? else {
         return Err(Error::input(
             "sign",
-            "no signing identity: give --sign-cert CERT --sign-key KEY, or --sign-p12 FILE",
+            crate::i18n::tr(
+                "no signing identity: give --sign-cert CERT --sign-key KEY, or --sign-p12 FILE".into(),
+                "署名に使う証明書がありません: --sign-cert CERT --sign-key KEY か --sign-p12 FILE を指定してください".into(),
+            ),
         ));
     };
     let bytes = output::read_limited(&args.input, MAX_SIZE)?;
@@ -28,10 +31,21 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
         Form::SignedDer | Form::SignedPem => {
             return Err(Error::input(
                 shown,
-                "is already signed; sign the unsigned profile (`profilegen inspect --extract` gives it)",
+                crate::i18n::tr(
+                    "is already signed; sign the unsigned profile (`profilegen inspect --extract` gives it)".into(),
+                    "は既に署名されています。署名のないプロファイルに署名してください(`profilegen inspect --extract` で取り出せます)".into(),
+                ),
             ))
         }
-        Form::Unknown => return Err(Error::input(shown, "is not a property list")),
+        Form::Unknown => {
+            return Err(Error::input(
+                shown,
+                crate::i18n::tr(
+                    "is not a property list".into(),
+                    "はプロパティリストではありません".into(),
+                ),
+            ))
+        }
     }
     let value = crate::lint::parse_plist(&bytes)
         .map(|(v, _)| v)
@@ -45,7 +59,10 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
     {
         return Err(Error::input(
             &shown,
-            "is a property list but not a profile (its top-level PayloadType is not Configuration); nothing was signed",
+            crate::i18n::tr(
+                "is a property list but not a profile (its top-level PayloadType is not Configuration); nothing was signed".into(),
+                "はプロパティリストですがプロファイルではありません(最上位の PayloadType が Configuration ではありません)。署名しませんでした".into(),
+            ),
         ));
     }
     let secret = holds_password(&value);
@@ -66,7 +83,10 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
         ));
     }
     if secret {
-        ctx.warn("the profile holds a password in clear text; signing does not encrypt it");
+        ctx.warn(ctx.lang.pick(
+            "プロファイルにはパスワードが平文で入っています。署名しても暗号化はされません",
+            "the profile holds a password in clear text; signing does not encrypt it",
+        ));
     }
     Ok(())
 }
