@@ -115,23 +115,36 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// An I/O error in words a person reads: no "(os error 13)", no Rust names.
 pub fn io_words(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
-    match e.kind() {
-        K::NotFound => "no such file or directory".into(),
-        K::PermissionDenied => "permission denied".into(),
-        K::AlreadyExists => "already exists".into(),
-        K::IsADirectory => "is a directory".into(),
-        K::NotADirectory => "a part of the path is not a directory".into(),
-        K::StorageFull => "the disk is full".into(),
-        K::ReadOnlyFilesystem => "the file system is read-only".into(),
-        K::InvalidData => "the data is not valid (not UTF-8?)".into(),
-        K::WouldBlock | K::TimedOut => "timed out".into(),
+    let (en, ja) = match e.kind() {
+        K::NotFound => (
+            "no such file or directory",
+            "ファイルまたはフォルダがありません",
+        ),
+        K::PermissionDenied => ("permission denied", "アクセスが許可されていません"),
+        K::AlreadyExists => ("already exists", "既にあります"),
+        K::IsADirectory => ("is a directory", "フォルダです"),
+        K::NotADirectory => (
+            "a part of the path is not a directory",
+            "パスの途中がフォルダではありません",
+        ),
+        K::StorageFull => ("the disk is full", "ディスクがいっぱいです"),
+        K::ReadOnlyFilesystem => (
+            "the file system is read-only",
+            "読み取り専用のファイルシステムです",
+        ),
+        K::InvalidData => (
+            "the data is not valid (not UTF-8?)",
+            "データが正しくありません(UTF-8ではない?)",
+        ),
+        K::WouldBlock | K::TimedOut => ("timed out", "タイムアウトしました"),
         _ => {
             // The OS's text without the "(os error N)" suffix.
             let t = e.to_string();
-            match t.find(" (os error") {
+            return match t.find(" (os error") {
                 Some(i) => t[..i].to_string(),
                 None => t,
-            }
+            };
         }
-    }
+    };
+    tr(en.into(), ja.into())
 }
