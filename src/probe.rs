@@ -78,17 +78,24 @@ impl Target {
             None => (None, spec),
         };
         let rest = rest.trim_end_matches('/');
-        let (host, port) = rest
-            .rsplit_once(':')
-            .ok_or_else(|| format!("{spec:?} needs a port: HOST:PORT"))?;
-        let port: u16 = port
-            .parse()
-            .ok()
-            .filter(|p| *p != 0)
-            .ok_or_else(|| format!("{spec:?}: {port:?} is not a port (1-65535)"))?;
+        let (host, port) = rest.rsplit_once(':').ok_or_else(|| {
+            tr(
+                format!("{spec:?} needs a port: HOST:PORT"),
+                format!("{spec:?} にポートがありません: HOST:PORT の形で指定してください"),
+            )
+        })?;
+        let port: u16 = port.parse().ok().filter(|p| *p != 0).ok_or_else(|| {
+            tr(
+                format!("{spec:?}: {port:?} is not a port (1-65535)"),
+                format!("{spec:?}: {port:?} はポート番号(1〜65535)ではありません"),
+            )
+        })?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
-            return Err(format!("{spec:?} has no host"));
+            return Err(tr(
+                format!("{spec:?} has no host"),
+                format!("{spec:?} にホスト名がありません"),
+            ));
         }
         Ok(Target {
             protocol,

@@ -29,7 +29,10 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     if args.paths.is_empty() {
         return Err(Error::input(
             "lint",
-            "give at least one file or directory, or '-' for stdin",
+            crate::i18n::tr(
+                "give at least one file or directory, or '-' for stdin".into(),
+                "ファイルかフォルダを1つ以上、または標準入力なら '-' を指定してください".into(),
+            ),
         ));
     }
     let mut overrides: BTreeMap<String, Option<Severity>> = BTreeMap::new();
@@ -162,7 +165,10 @@ fn unknown_rule(flag: &str, id: &str) -> Error {
         .unwrap_or_default();
     Error::input(
         flag,
-        format!("no rule {id:?}{hint} (`profilegen lint --list-rules` lists them)"),
+        crate::i18n::tr(
+            format!("no rule {id:?}{hint} (`profilegen lint --list-rules` lists them)"),
+            format!("ルール {id:?} はありません{hint}(`profilegen lint --list-rules` で一覧を表示できます)"),
+        ),
     )
 }
 

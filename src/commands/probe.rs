@@ -89,7 +89,10 @@ pub fn run(args: ProbeArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     if targets.is_empty() {
         return Err(Error::input(
             "probe",
-            "nothing to probe: give a profile, --carrier ID, or --imap/--pop/--smtp HOST:PORT",
+            crate::i18n::tr(
+                "nothing to probe: give a profile, --carrier ID, or --imap/--pop/--smtp HOST:PORT".into(),
+                "確認するサーバがありません: プロファイル、--carrier ID、または --imap/--pop/--smtp HOST:PORT を指定してください".into(),
+            ),
         ));
     }
     let timeout = Duration::from_secs(args.timeout.max(1));

@@ -50,17 +50,39 @@ pub fn run(args: ServeArgs, registry: Registry, ctx: &Ctx) -> Result<()> {
     let app = serve::router(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let (url, qr) = serve::announce(local, tls.is_some());
+    // The first line is machine-read by scripts and tests: it stays the same in every language.
     println!("profilegen is serving on {url}");
     if local.ip().is_loopback() {
         println!(
-            "(loopback only: phones cannot reach it; use --listen 0.0.0.0:{} for the LAN)",
-            local.port()
+            "{}",
+            crate::i18n::tr(
+                format!(
+                    "(loopback only: phones cannot reach it; use --listen 0.0.0.0:{} for the LAN)",
+                    local.port()
+                ),
+                format!(
+                    "(このマシン内だけ: iPhoneからは届きません。LANで使うには --listen 0.0.0.0:{} を指定してください)",
+                    local.port()
+                ),
+            )
         );
     }
     if !args.no_qr {
-        println!("Scan with the phone's camera:\n{qr}");
+        println!(
+            "{}\n{qr}",
+            ctx.lang.pick(
+                "iPhoneのカメラで読み取ってください:",
+                "Scan with the phone's camera:"
+            )
+        );
     }
-    println!("Press Ctrl-C to stop.");
+    println!(
+        "{}",
+        ctx.lang.pick(
+            "止めるには Ctrl-C を押してください。",
+            "Press Ctrl-C to stop."
+        )
+    );
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
