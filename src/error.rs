@@ -55,12 +55,7 @@ fn refused_text(findings: &[crate::lint::Finding], lang: crate::preset::Lang) ->
     use crate::i18n::Msg;
     let mut out = Msg::RefusedHeader.text(lang).to_string();
     for f in findings {
-        let sev = match f.severity {
-            crate::lint::Severity::Error => Msg::SeverityError,
-            crate::lint::Severity::Warning => Msg::SeverityWarning,
-            crate::lint::Severity::Info => Msg::SeverityInfo,
-        }
-        .text(lang);
+        let sev = f.severity.word(lang);
         out.push_str(&format!("\n  {}: {} {sev}: {}", f.path, f.rule, f.message));
     }
     out

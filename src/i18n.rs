@@ -278,6 +278,14 @@ pub fn tr(en: String, ja: String) -> String {
     }
 }
 
+/// A label in `lang`, padded with spaces to `column` display columns (Japanese characters count
+/// two), and at least one space: the labels of `inspect` and `probe` line up in both languages.
+pub fn label(lang: Lang, en: &str, ja: &str, column: usize) -> String {
+    let l = lang.pick(ja, en);
+    let w = unicode_width::UnicodeWidthStr::width(l);
+    format!("{l}{}", " ".repeat(column.saturating_sub(w).max(1)))
+}
+
 /// "1 file" / "2 files" in English, "1" in Japanese (the catalogue's text adds the counter).
 pub fn count(lang: Lang, n: usize, one: &str, many: &str) -> String {
     match lang {

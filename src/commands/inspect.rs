@@ -145,13 +145,8 @@ pub fn run(args: InspectArgs, ctx: &Ctx) -> Result<Verdict> {
 
 fn describe(out: &mut String, shown: &str, opened: &Opened, lang: crate::preset::Lang) {
     let ja = lang == crate::preset::Lang::Ja;
-    // A label padded to one display column, in the user's language.
-    let label = |en: &str, ja_label: &str| {
-        let l = if ja { ja_label } else { en };
-        let w = unicode_width::UnicodeWidthStr::width(l);
-        let column: usize = if ja { 15 } else { 13 };
-        format!("{l}{}", " ".repeat(column.saturating_sub(w).max(1)))
-    };
+    let label =
+        |en: &str, ja_label: &str| crate::i18n::label(lang, en, ja_label, if ja { 15 } else { 13 });
     let t = |en: &str, ja_text: &str| {
         if ja {
             ja_text.to_string()

@@ -201,11 +201,8 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
     for r in reports {
         let _ = writeln!(out, "{}", r.target.describe());
         let ja = ctx.lang == crate::preset::Lang::Ja;
-        // A label padded to one display column, in the user's language.
         let label = |en: &str, ja_label: &str| {
-            let l = if ja { ja_label } else { en };
-            let w = unicode_width::UnicodeWidthStr::width(l);
-            format!("  {l}{}", " ".repeat(14usize.saturating_sub(w)))
+            format!("  {}", crate::i18n::label(ctx.lang, en, ja_label, 14))
         };
         if !r.addresses.is_empty() {
             let _ = writeln!(
@@ -285,12 +282,7 @@ fn text(reports: &[ServerReport], ctx: &Ctx) -> String {
                 Protocol::Imap | Protocol::Pop => "Incoming",
             };
             for f in &r.findings {
-                let sev = match f.severity {
-                    crate::lint::Severity::Error => Msg::SeverityError,
-                    crate::lint::Severity::Warning => Msg::SeverityWarning,
-                    crate::lint::Severity::Info => Msg::SeverityInfo,
-                }
-                .text(ctx.lang);
+                let sev = f.severity.word(ctx.lang);
                 match (ctx.lang, crate::lint::ja::texts(f.rule)) {
                     (crate::preset::Lang::Ja, Some((summary, fix))) => {
                         let _ = writeln!(out, "  {} {sev}: {summary}", f.rule);

@@ -27,6 +27,17 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The word for the severity in a message, in `lang` ("error" / "エラー").
+    pub fn word(self, lang: crate::preset::Lang) -> &'static str {
+        use crate::i18n::Msg;
+        match self {
+            Severity::Info => Msg::SeverityInfo,
+            Severity::Warning => Msg::SeverityWarning,
+            Severity::Error => Msg::SeverityError,
+        }
+        .text(lang)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

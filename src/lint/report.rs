@@ -26,12 +26,12 @@ pub fn text(reports: &[FileReport], color: bool, lang: crate::preset::Lang) -> S
     for r in reports {
         for f in &r.findings {
             counts[f.severity as usize] += 1;
-            use crate::i18n::Msg;
-            let sev = match f.severity {
-                Severity::Error => paint(Msg::SeverityError.text(lang), "1;31", color),
-                Severity::Warning => paint(Msg::SeverityWarning.text(lang), "1;33", color),
-                Severity::Info => paint(Msg::SeverityInfo.text(lang), "1;36", color),
+            let code = match f.severity {
+                Severity::Error => "1;31",
+                Severity::Warning => "1;33",
+                Severity::Info => "1;36",
             };
+            let sev = paint(f.severity.word(lang), code, color);
             let location = if f.path.is_empty() {
                 r.file.clone()
             } else {
@@ -234,7 +234,7 @@ pub fn explain(r: &super::Rule, lang: crate::preset::Lang) -> String {
         r.id,
         r.name,
         lang.pick("既定の重大度", "default severity"),
-        severity_word(r.severity, lang)
+        r.severity.word(lang)
     );
     let _ = writeln!(out, "\n{summary}\n");
     if lang == Lang::Ja {
@@ -259,16 +259,6 @@ pub fn explain(r: &super::Rule, lang: crate::preset::Lang) -> String {
     out
 }
 
-fn severity_word(s: Severity, lang: crate::preset::Lang) -> &'static str {
-    use crate::i18n::Msg;
-    match s {
-        Severity::Error => Msg::SeverityError,
-        Severity::Warning => Msg::SeverityWarning,
-        Severity::Info => Msg::SeverityInfo,
-    }
-    .text(lang)
-}
-
 /// The `--list-rules` table.
 pub fn list(lang: crate::preset::Lang) -> String {
     let mut out = String::new();
@@ -277,7 +267,7 @@ pub fn list(lang: crate::preset::Lang) -> String {
             (crate::preset::Lang::Ja, Some((s, _))) => s,
             _ => r.summary,
         };
-        let sev = severity_word(r.severity, lang);
+        let sev = r.severity.word(lang);
         let pad = 8usize.saturating_sub(unicode_width::UnicodeWidthStr::width(sev));
         let _ = writeln!(
             out,
