@@ -572,9 +572,15 @@ pub fn run_named(
         Ok(_) => {
             return Err(Error::input(
                 "--out-dir",
-                format!(
-                    "{} is a file, not a directory; give a directory for the profiles",
-                    opts.out_dir.display()
+                tr(
+                    format!(
+                        "{} is a file, not a directory; give a directory for the profiles",
+                        opts.out_dir.display()
+                    ),
+                    format!(
+                        "{} はフォルダではなくファイルです。プロファイルを書くフォルダを指定してください",
+                        opts.out_dir.display()
+                    ),
                 ),
             ))
         }
@@ -595,10 +601,17 @@ pub fn run_named(
         Err(e) => {
             return Err(Error::input(
                 "--out-dir",
-                format!(
-                    "cannot write in {}: {}",
-                    opts.out_dir.display(),
-                    crate::error::io_words(&e)
+                tr(
+                    format!(
+                        "cannot write in {}: {}",
+                        opts.out_dir.display(),
+                        crate::error::io_words(&e)
+                    ),
+                    format!(
+                        "{} に書き込めません: {}",
+                        opts.out_dir.display(),
+                        crate::error::io_words(&e)
+                    ),
                 ),
             ))
         }
@@ -807,7 +820,10 @@ fn pass(
 
 fn csv_error(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => LINE_TOO_LONG.into(),
+        csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => tr(
+            LINE_TOO_LONG.into(),
+            "64 KiBを超える行があります。ユーザ一覧のCSVではありません".into(),
+        ),
         csv::ErrorKind::Io(io) => crate::error::io_words(io),
         csv::ErrorKind::Utf8 { .. } => tr(
             "the row is not valid UTF-8; save the CSV as UTF-8".into(),

@@ -307,12 +307,15 @@ fn read_line(r: &mut BufReader<Box<dyn Conn>>, step: Duration) -> Result<String,
         .read_until(b'\n', &mut buf)
         .map_err(|e| io_text(&e, step))?;
     if n == 0 {
-        return Err("the server closed the connection".into());
+        return Err(tr(
+            "the server closed the connection".into(),
+            "サーバが接続を閉じました".into(),
+        ));
     }
     if !buf.ends_with(b"\n") && n >= MAX_LINE {
-        return Err(format!(
-            "the server sent a line longer than {} KiB",
-            MAX_LINE / 1024
+        return Err(tr(
+            format!("the server sent a line longer than {} KiB", MAX_LINE / 1024),
+            format!("サーバが{} KiBを超える行を送りました", MAX_LINE / 1024),
         ));
     }
     Ok(String::from_utf8_lossy(&buf).trim_end().to_string())
@@ -327,7 +330,10 @@ fn send(r: &mut BufReader<Box<dyn Conn>>, line: &str, step: Duration) -> Result<
 }
 
 fn too_many(what: &str) -> String {
-    format!("the server sent more than {MAX_LINES} lines in answer to {what}")
+    tr(
+        format!("the server sent more than {MAX_LINES} lines in answer to {what}"),
+        format!("サーバが {what} への応答に{MAX_LINES}行を超えて送りました"),
+    )
 }
 
 /// Reads the greeting; `Ok(line)` when it is the protocol's positive greeting.
@@ -369,7 +375,10 @@ fn greeting(
     if ok {
         Ok(line)
     } else {
-        Err(format!("unexpected greeting {line:?}"))
+        Err(tr(
+            format!("unexpected greeting {line:?}"),
+            format!("予期しない応答 {line:?}"),
+        ))
     }
 }
 
@@ -406,7 +415,10 @@ fn capabilities(
                     }
                 } else if let Some(rest) = line.strip_prefix(tag) {
                     if !rest.trim_start().starts_with("OK") {
-                        return Err(format!("CAPABILITY failed: {line:?}"));
+                        return Err(tr(
+                            format!("CAPABILITY failed: {line:?}"),
+                            format!("CAPABILITY が失敗しました: {line:?}"),
+                        ));
                     }
                     break;
                 }
@@ -440,7 +452,10 @@ fn capabilities(
                 }
                 let line = read_line(r, step)?;
                 if !line.starts_with("250") {
-                    return Err(format!("EHLO refused: {line:?}"));
+                    return Err(tr(
+                        format!("EHLO refused: {line:?}"),
+                        format!("EHLO が拒否されました: {line:?}"),
+                    ));
                 }
                 // The first line names the server; the others are keywords.
                 if n > 1 {
@@ -521,7 +536,10 @@ fn start_tls(
                     return if rest.starts_with("OK") {
                         Ok(())
                     } else {
-                        Err(format!("STARTTLS refused: {line:?}"))
+                        Err(tr(
+                            format!("STARTTLS refused: {line:?}"),
+                            format!("STARTTLS が拒否されました: {line:?}"),
+                        ))
                     };
                 }
             }
@@ -533,7 +551,10 @@ fn start_tls(
             if line.starts_with("+OK") {
                 Ok(())
             } else {
-                Err(format!("STLS refused: {line:?}"))
+                Err(tr(
+                    format!("STLS refused: {line:?}"),
+                    format!("STLS が拒否されました: {line:?}"),
+                ))
             }
         }
         Protocol::Smtp => {
@@ -542,7 +563,10 @@ fn start_tls(
             if line.starts_with("220") {
                 Ok(())
             } else {
-                Err(format!("STARTTLS refused: {line:?}"))
+                Err(tr(
+                    format!("STARTTLS refused: {line:?}"),
+                    format!("STARTTLS が拒否されました: {line:?}"),
+                ))
             }
         }
     }
@@ -573,16 +597,25 @@ fn connector() -> Result<SslConnector, openssl::error::ErrorStack> {
 /// True for a name that no resolver could take: white space, control characters, empty labels
 /// or an over-long name. Anything else — `localhost`, single-label intranet names, IP
 /// literals — goes to the resolver.
-fn unusable_name(host: &str) -> Option<&'static str> {
+fn unusable_name(host: &str) -> Option<String> {
     let bare = host.strip_suffix('.').unwrap_or(host);
     let empty_label =
         bare.is_empty() || (!bare.contains(':') && bare.split('.').any(str::is_empty));
     if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Some("it contains white space or control characters")
+        Some(tr(
+            "it contains white space or control characters".into(),
+            "空白か制御文字が含まれています".into(),
+        ))
     } else if host.len() > 253 {
-        Some("it is longer than 253 characters")
+        Some(tr(
+            "it is longer than 253 characters".into(),
+            "253文字を超えています".into(),
+        ))
     } else if empty_label {
-        Some("it has an empty label (two dots in a row, or a leading dot)")
+        Some(tr(
+            "it has an empty label (two dots in a row, or a leading dot)".into(),
+            "空のラベルがあります(点が2つ続くか、先頭が点)".into(),
+        ))
     } else {
         None
     }
@@ -678,8 +711,14 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
         rep.findings.push(finding(
             &rules::DNS,
             target,
-            format!("{:?} is not a host name: {why}", target.host),
-            Some("use the provider's exact host name".into()),
+            tr(
+                format!("{:?} is not a host name: {why}", target.host),
+                format!("{:?} はホスト名ではありません: {why}", target.host),
+            ),
+            Some(tr(
+                "use the provider's exact host name".into(),
+                "プロバイダの正確なホスト名を使ってください".into(),
+            )),
         ));
         return;
     }
@@ -733,7 +772,10 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
             rep.findings.push(finding(
                 &rules::TLS_FAILED,
                 target,
-                format!("cannot set up TLS: {e}"),
+                tr(
+                    format!("cannot set up TLS: {e}"),
+                    format!("TLSを準備できません: {e}"),
+                ),
                 None,
             ));
             return;
@@ -802,7 +844,10 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
             rep.findings.push(finding(
                 &rules::PROTOCOL,
                 target,
-                "the server sent data after STARTTLS before the handshake".into(),
+                tr(
+                    "the server sent data after STARTTLS before the handshake".into(),
+                    "サーバがSTARTTLSの後、ハンドシェイクの前にデータを送りました".into(),
+                ),
                 None,
             ));
             return;

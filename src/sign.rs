@@ -168,15 +168,28 @@ impl Identity {
                                     || reason.contains("rc2")
                                     || reason.contains("fetch");
                                 return Err(Error::Other(if legacy {
-                                    format!(
-                                        "{}: the PKCS#12 file uses legacy encryption (RC2/3DES) that this OpenSSL cannot load; convert it: openssl pkcs12 -legacy -in {} -nodes | openssl pkcs12 -export -out new.p12",
-                                        path.display(),
-                                        path.display()
+                                    tr(
+                                        format!(
+                                            "{}: the PKCS#12 file uses legacy encryption (RC2/3DES) that this OpenSSL cannot load; convert it: openssl pkcs12 -legacy -in {} -nodes | openssl pkcs12 -export -out new.p12",
+                                            path.display(),
+                                            path.display()
+                                        ),
+                                        format!(
+                                            "{}: このPKCS#12ファイルは、このOpenSSLでは読めない古い暗号(RC2/3DES)を使っています。変換してください: openssl pkcs12 -legacy -in {} -nodes | openssl pkcs12 -export -out new.p12",
+                                            path.display(),
+                                            path.display()
+                                        ),
                                     )
                                 } else {
-                                    format!(
-                                        "{}: cannot open the PKCS#12 file: wrong passphrase?",
-                                        path.display()
+                                    tr(
+                                        format!(
+                                            "{}: cannot open the PKCS#12 file: wrong passphrase?",
+                                            path.display()
+                                        ),
+                                        format!(
+                                            "{}: PKCS#12ファイルを開けません。パスフレーズが違いませんか?",
+                                            path.display()
+                                        ),
                                     )
                                 }));
                             }
@@ -214,18 +227,33 @@ impl Identity {
         let v = validity_at(&self.cert, at);
         if v.expired || v.not_yet_valid {
             let what = match (signing_time, v.not_yet_valid) {
-                (None, false) => format!("expired on {}", v.not_after),
-                (None, true) => format!("is not valid before {}", v.not_before),
+                (None, false) => tr(
+                    format!("expired on {}", v.not_after),
+                    format!("{} に期限切れ", v.not_after),
+                ),
+                (None, true) => tr(
+                    format!("is not valid before {}", v.not_before),
+                    format!("{} まで有効ではありません", v.not_before),
+                ),
                 (Some(_), expired_or_not) => {
                     let t = Asn1Time::from_unix(at as _)
                         .map(|t| t.to_string())
                         .unwrap_or_else(|_| at.to_string());
                     if expired_or_not {
-                        format!("becomes valid on {}, after the signing time {t} (SOURCE_DATE_EPOCH={at})", v.not_before)
+                        tr(
+                            format!("becomes valid on {}, after the signing time {t} (SOURCE_DATE_EPOCH={at})", v.not_before),
+                            format!("{} に有効になり、署名日時 {t} より後です(SOURCE_DATE_EPOCH={at})", v.not_before),
+                        )
                     } else {
-                        format!(
-                            "expired on {}, before the signing time {t} (SOURCE_DATE_EPOCH={at})",
-                            v.not_after
+                        tr(
+                            format!(
+                                "expired on {}, before the signing time {t} (SOURCE_DATE_EPOCH={at})",
+                                v.not_after
+                            ),
+                            format!(
+                                "{} に期限切れで、署名日時 {t} より前です(SOURCE_DATE_EPOCH={at})",
+                                v.not_after
+                            ),
                         )
                     }
                 }

@@ -32,7 +32,10 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         if copied >= 1 << 30 {
             return Err(Error::input(
                 "<stdin>",
-                "more than 1 GiB of CSV; give a file",
+                crate::i18n::tr(
+                    "more than 1 GiB of CSV; give a file".into(),
+                    "CSVが1 GiBを超えています。ファイルで指定してください".into(),
+                ),
             ));
         }
         args.csv = tmp.path().to_path_buf();

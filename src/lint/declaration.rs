@@ -4,6 +4,7 @@
 
 use super::rules::structure;
 use super::{Finding, Rule};
+use crate::i18n::tr;
 use crate::schema::{self, Problem};
 use plist::{Dictionary, Value};
 
@@ -96,7 +97,10 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
                     Problem::Missing { key } => (
                         &structure::REQUIRED_MISSING,
                         format!("{prefix}{key}"),
-                        format!("required key {key} is missing"),
+                        tr(
+                            format!("required key {key} is missing"),
+                            format!("必須のキー {key} がありません"),
+                        ),
                         None,
                     ),
                     Problem::WrongType {
@@ -106,12 +110,22 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
                     } => (
                         &structure::WRONG_TYPE,
                         format!("{prefix}{key}"),
-                        format!(
-                            "{key} is {}, but Apple's schema says {}",
-                            found.map_or("an unknown type", |t| t.tag()),
-                            expected.tag()
+                        tr(
+                            format!(
+                                "{key} is {}, but Apple's schema says {}",
+                                found.map_or("an unknown type", |t| t.tag()),
+                                expected.tag()
+                            ),
+                            format!(
+                                "{key} が {} ですが、Appleのスキーマは {} です",
+                                found.map_or("不明な型", |t| t.tag()),
+                                expected.tag()
+                            ),
                         ),
-                        Some(format!("write it as {}", expected.tag())),
+                        Some(tr(
+                            format!("write it as {}", expected.tag()),
+                            format!("{} で書いてください", expected.tag()),
+                        )),
                     ),
                     Problem::NotAllowed {
                         key,
@@ -126,15 +140,23 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
                         (
                             rule,
                             format!("{prefix}{key}"),
-                            format!("{key} is {found}, which is not allowed"),
+                            tr(
+                                format!("{key} is {found}, which is not allowed"),
+                                format!("{key} が {found} で、認められていません"),
+                            ),
                             None,
                         )
                     }
                     Problem::Unknown { key, suggestion } => (
                         &structure::UNKNOWN_KEY,
                         format!("{prefix}{key}"),
-                        format!("{key} is not a key of Apple's schema; the device ignores it"),
-                        suggestion.map(|s| format!("did you mean {s}?")),
+                        tr(
+                            format!("{key} is not a key of Apple's schema; the device ignores it"),
+                            format!("{key} はAppleのスキーマにないキーで、デバイスは無視します"),
+                        ),
+                        suggestion.map(|s| {
+                            tr(format!("did you mean {s}?"), format!("{s} のことですか?"))
+                        }),
                     ),
                     Problem::Deprecated { key, why } => (
                         &structure::DEPRECATED_KEY,
@@ -163,7 +185,7 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
                     format!("{ty:?} is not a declaration type of Apple's schema"),
                     format!("{ty:?} はAppleのスキーマにない宣言の種類です"),
                 ),
-                suggestion.map(|s| format!("did you mean {s}?")),
+                suggestion.map(|s| tr(format!("did you mean {s}?"), format!("{s} のことですか?"))),
             ));
         }
         None => {}
