@@ -97,16 +97,25 @@ fn header_map(csv_name: &str, header: &csv::StringRecord) -> Result<[Option<usiz
             Some(c) if map[c].is_some() => {
                 return Err(Error::input(
                     format!("{csv_name}:1"),
-                    format!("column {h:?} appears twice"),
+                    tr(
+                        format!("column {h:?} appears twice"),
+                        format!("列 {h:?} が2回あります"),
+                    ),
                 ))
             }
             Some(c) => map[c] = Some(i),
             None => {
                 return Err(Error::input(
                     format!("{csv_name}:1"),
-                    format!(
-                        "unknown column {h:?}; the columns are {}",
-                        COLUMNS.join(", ")
+                    tr(
+                        format!(
+                            "unknown column {h:?}; the columns are {}",
+                            COLUMNS.join(", ")
+                        ),
+                        format!(
+                            "列 {h:?} は使えません。使える列は {} です",
+                            COLUMNS.join(", ")
+                        ),
                     ),
                 ))
             }
@@ -115,9 +124,15 @@ fn header_map(csv_name: &str, header: &csv::StringRecord) -> Result<[Option<usiz
     if map[0].is_none() {
         return Err(Error::input(
             format!("{csv_name}:1"),
-            format!(
-                "no \"email\" column; the columns are {} (email is required)",
-                COLUMNS.join(", ")
+            tr(
+                format!(
+                    "no \"email\" column; the columns are {} (email is required)",
+                    COLUMNS.join(", ")
+                ),
+                format!(
+                    "\"email\" 列がありません。使える列は {} です(email は必須)",
+                    COLUMNS.join(", ")
+                ),
             ),
         ));
     }
@@ -821,13 +836,13 @@ fn pass(
 fn csv_error(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => tr(
-            LINE_TOO_LONG.into(),
-            "64 KiBを超える行があります。ユーザ一覧のCSVではありません".into(),
+            LINE_TOO_LONG,
+            "64 KiBを超える行があります。ユーザ一覧のCSVではありません",
         ),
         csv::ErrorKind::Io(io) => crate::error::io_words(io),
         csv::ErrorKind::Utf8 { .. } => tr(
-            "the row is not valid UTF-8; save the CSV as UTF-8".into(),
-            "この行は UTF-8 ではありません。CSVを UTF-8 で保存してください".into(),
+            "the row is not valid UTF-8; save the CSV as UTF-8",
+            "この行は UTF-8 ではありません。CSVを UTF-8 で保存してください",
         ),
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

@@ -91,20 +91,20 @@ impl ChainVerdict {
                 "証明書の発行者 {missing} はサーバが送っておらず、iPhoneも信頼していません。プライベートなルートならiPhoneに入れ、中間証明書ならサーバで完全なチェーンを設定してください"
             )),
             (Some(ChainProblem::Validity), _) => tr(
-                "renew the certificate; check the clocks".into(),
-                "証明書を更新し、時計を確認してください".into(),
+                "renew the certificate; check the clocks",
+                "証明書を更新し、時計を確認してください",
             ),
             (Some(ChainProblem::Name), _) => tr(
-                "use the host name the certificate names".into(),
-                "証明書に書かれたホスト名を使ってください".into(),
+                "use the host name the certificate names",
+                "証明書に書かれたホスト名を使ってください",
             ),
             _ if signer => tr(
-                "sign with a certificate from a CA the phones trust".into(),
-                "iPhoneが信頼するCAの証明書で署名してください".into(),
+                "sign with a certificate from a CA the phones trust",
+                "iPhoneが信頼するCAの証明書で署名してください",
             ),
             _ => tr(
-                "use a certificate from a CA the phone trusts".into(),
-                "iPhoneが信頼するCAの証明書を使ってください".into(),
+                "use a certificate from a CA the phone trusts",
+                "iPhoneが信頼するCAの証明書を使ってください",
             ),
         }
     }
@@ -309,8 +309,8 @@ pub fn ios_server_rules(
             rule: IosRule::NameOnlyInCn,
             message: if cn.is_empty() {
                 crate::i18n::tr(
-                    "the certificate names no host in subjectAltName; iOS ignores the subject's CN".into(),
-                    "証明書の subjectAltName にホスト名がありません。iOSはサブジェクトのCNを無視します".into(),
+                    "the certificate names no host in subjectAltName; iOS ignores the subject's CN",
+                    "証明書の subjectAltName にホスト名がありません。iOSはサブジェクトのCNを無視します",
                 )
             } else {
                 crate::i18n::tr(
@@ -337,15 +337,15 @@ pub fn ios_server_rules(
             Some(false) => out.push(IosViolation {
                 rule: IosRule::NoServerAuth,
                 message: crate::i18n::tr(
-                    "the certificate's extendedKeyUsage does not include serverAuth".into(),
-                    "証明書の extendedKeyUsage に serverAuth がありません".into(),
+                    "the certificate's extendedKeyUsage does not include serverAuth",
+                    "証明書の extendedKeyUsage に serverAuth がありません",
                 ),
             }),
             None => out.push(IosViolation {
                 rule: IosRule::NoServerAuth,
                 message: crate::i18n::tr(
-                    "the certificate has no extendedKeyUsage extension with serverAuth".into(),
-                    "証明書に serverAuth を含む extendedKeyUsage 拡張がありません".into(),
+                    "the certificate has no extendedKeyUsage extension with serverAuth",
+                    "証明書に serverAuth を含む extendedKeyUsage 拡張がありません",
                 ),
             }),
         }
@@ -381,7 +381,7 @@ pub fn ios_server_rules(
             continue;
         };
         let whose = if i == 0 {
-            crate::i18n::tr("the server's certificate".into(), "サーバの証明書".into())
+            crate::i18n::tr("the server's certificate", "サーバの証明書")
         } else {
             crate::i18n::tr(
                 format!("the CA certificate {who}"),
@@ -425,15 +425,12 @@ pub fn time_left(secs_left: i64) -> String {
         }
     };
     match (secs_left < 0, days) {
-        (true, 0) => tr(
-            "expired less than a day ago".into(),
-            "1日以内に期限切れ".into(),
-        ),
+        (true, 0) => tr("expired less than a day ago", "1日以内に期限切れ"),
         (true, d) => tr(
             format!("expired {} ago", n(d)),
             format!("{d}日前に期限切れ"),
         ),
-        (false, 0) => tr("expires in less than a day".into(), "残り1日未満".into()),
+        (false, 0) => tr("expires in less than a day", "残り1日未満"),
         (false, d) => tr(format!("{} left", n(d)), format!("残り{d}日")),
     }
 }

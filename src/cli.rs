@@ -5,15 +5,23 @@ use crate::render::{Protocol, DEFAULT_IDENTIFIER_PREFIX};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+pub(crate) const ABOUT: &str =
+    "Writes correct iOS/macOS mail configuration profiles (.mobileconfig)";
+pub(crate) const LONG_ABOUT: &str = "Writes correct iOS/macOS mail configuration profiles \
+(.mobileconfig) from provider presets: the right servers, ports, TLS and username for docomo, \
+SoftBank, iCloud, Gmail and more, so that the iPhone never shows \"Cannot Connect Using SSL\" or \
+\"Cannot Get Mail\" because of a typo.";
+pub(crate) const EXIT_STATUS: &str = "Exit status: 0 success; 1 error (for lint and probe: \
+findings; for inspect: not verified); 2 bad command line (for lint, probe and inspect: could not \
+run).";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "profilegen",
     version,
-    about = "Writes correct iOS/macOS mail configuration profiles (.mobileconfig)",
-    long_about = "Writes correct iOS/macOS mail configuration profiles (.mobileconfig) from provider \
-presets: the right servers, ports, TLS and username for docomo, SoftBank, iCloud, Gmail and more, \
-so that the iPhone never shows \"Cannot Connect Using SSL\" or \"Cannot Get Mail\" because of a typo.",
-    after_help = "Exit status: 0 success; 1 error (for lint and probe: findings; for inspect: not verified); 2 bad command line (for lint, probe and inspect: could not run)."
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXIT_STATUS
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -74,7 +82,7 @@ pub enum Command {
     },
 }
 
-const PROBE_HELP: &str = "\
+pub(crate) const PROBE_HELP: &str = "\
 Examples:
   profilegen probe --carrier softbank
   profilegen probe taro.mobileconfig
@@ -132,32 +140,53 @@ fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
     }
     let addrs: Vec<std::net::SocketAddr> = s
         .to_socket_addrs()
-        .map_err(|e| format!("{s:?} is not ADDR:PORT or NAME:PORT ({e})"))?
+        .map_err(|e| {
+            crate::i18n::tr(
+                format!("{s:?} is not ADDR:PORT or NAME:PORT ({e})"),
+                format!("{s:?} は ADDR:PORT でも NAME:PORT でもありません({e})"),
+            )
+        })?
         .collect();
     addrs
         .iter()
         .find(|a| a.is_ipv4())
         .or_else(|| addrs.first())
         .copied()
-        .ok_or_else(|| format!("{s:?} resolves to no address"))
+        .ok_or_else(|| {
+            crate::i18n::tr(
+                format!("{s:?} resolves to no address"),
+                format!("{s:?} のアドレスが見つかりません"),
+            )
+        })
 }
 
 fn parse_resolve(s: &str) -> Result<(String, std::net::IpAddr), String> {
-    let (name, addr) = s
-        .split_once('=')
-        .ok_or_else(|| format!("{s:?}: give NAME=ADDRESS, e.g. imap.example.jp=127.0.0.1"))?;
+    let (name, addr) = s.split_once('=').ok_or_else(|| {
+        crate::i18n::tr(
+            format!("{s:?}: give NAME=ADDRESS, e.g. imap.example.jp=127.0.0.1"),
+            format!("{s:?}: NAME=ADDRESS の形で指定してください(例: imap.example.jp=127.0.0.1)"),
+        )
+    })?;
     let addr = addr
         .trim_start_matches('[')
         .trim_end_matches(']')
         .parse()
-        .map_err(|_| format!("{addr:?} is not an IP address"))?;
+        .map_err(|_| {
+            crate::i18n::tr(
+                format!("{addr:?} is not an IP address"),
+                format!("{addr:?} は IP アドレスではありません"),
+            )
+        })?;
     if name.is_empty() {
-        return Err(format!("{s:?} has no name before '='"));
+        return Err(crate::i18n::tr(
+            format!("{s:?} has no name before '='"),
+            format!("{s:?} は '=' の前に名前がありません"),
+        ));
     }
     Ok((name.trim_end_matches('.').to_string(), addr))
 }
 
-const SERVE_HELP: &str = "\
+pub(crate) const SERVE_HELP: &str = "\
 Examples:
   profilegen serve                                   # http://127.0.0.1:8080/, this machine only
   profilegen serve --listen 0.0.0.0:8080             # on the LAN: scan the QR code with the phone
@@ -199,7 +228,7 @@ pub struct ServeArgs {
     pub sign: SignArgs,
 }
 
-const BULK_HELP: &str = "\
+pub(crate) const BULK_HELP: &str = "\
 CSV columns (header row required, UTF-8 with or without BOM):
   email (required), name, carrier, username, description, organization, password
 
@@ -255,7 +284,7 @@ pub struct BulkArgs {
     pub sign: SignArgs,
 }
 
-const LINT_HELP: &str = "\
+pub(crate) const LINT_HELP: &str = "\
 Examples:
   profilegen lint taro.mobileconfig
   profilegen lint profiles/ --format sarif -o lint.sarif
@@ -316,14 +345,14 @@ pub enum Color {
     Never,
 }
 
-const SIGN_EXAMPLES: &str = "\
+pub(crate) const SIGN_EXAMPLES: &str = "\
 Examples:
   profilegen sign taro.mobileconfig -o taro.signed.mobileconfig --sign-p12 corp.p12 --passphrase-env P12_PASS
   profilegen sign in.mobileconfig -o out.mobileconfig --sign-cert cert.pem --sign-key key.pem --sign-chain chain.pem
 
 Set SOURCE_DATE_EPOCH to fix the signing time and make signed output byte-identical across runs.";
 
-const INSPECT_HELP: &str = "\
+pub(crate) const INSPECT_HELP: &str = "\
 Exit status: 0 signed and verified, 1 unsigned, or signature or chain not verified, 2 cannot read.";
 
 #[derive(Debug, Args)]
@@ -399,7 +428,7 @@ pub enum Format {
     Json,
 }
 
-const NEW_EXAMPLES: &str = "\
+pub(crate) const NEW_EXAMPLES: &str = "\
 Examples:
   profilegen new --email taro@i.softbank.jp --name '山田 太郎' -o taro.mobileconfig
   profilegen new --email hanako@docomo.ne.jp --username my-d-account-id -o .

@@ -196,9 +196,9 @@ impl Trust {
             .filter(|c| !c.is_empty())
             .or_else(|| X509::from_der(&bytes).ok().map(|c| vec![c]))
             .ok_or_else(|| {
-                crate::Error::Other(format!(
-                    "{}: holds no certificate (PEM or DER)",
-                    path.display()
+                crate::Error::Other(crate::i18n::tr(
+                    format!("{}: holds no certificate (PEM or DER)", path.display()),
+                    format!("{}: 証明書(PEM または DER)がありません", path.display()),
                 ))
             })?;
         Ok(Trust::Roots(certs))
@@ -369,8 +369,8 @@ pub fn open(bytes: &[u8], verifier: &Verifier) -> Opened {
             content: None,
             signature: None,
             error: Some(crate::i18n::tr(
-                "neither a property list nor a CMS-signed profile".into(),
-                "プロパティリストでも、CMSで署名されたプロファイルでもありません".into(),
+                "neither a property list nor a CMS-signed profile",
+                "プロパティリストでも、CMSで署名されたプロファイルでもありません",
             )),
         },
     }
@@ -399,8 +399,8 @@ fn open_signed(form: Form, bytes: &[u8], verifier: &Verifier) -> Opened {
                     content: None,
                     signature: None,
                     error: Some(crate::i18n::tr(
-                        "PEM armour around the signed data is damaged".into(),
-                        "署名データを包むPEMが壊れています".into(),
+                        "PEM armour around the signed data is damaged",
+                        "署名データを包むPEMが壊れています",
                     )),
                 }
             }

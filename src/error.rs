@@ -27,7 +27,7 @@ pub enum Error {
         suggestion: Option<String>,
     },
 
-    #[error("template {name}: {message}")]
+    #[error("{}", crate::i18n::tr(format!("template {name}: {message}"), format!("テンプレート {name}: {message}")))]
     Template { name: String, message: String },
 
     #[error(transparent)]
@@ -83,8 +83,8 @@ impl Error {
                 .as_ref()
                 .map(|i| tr(format!("instead: {i}"), format!("代わりに: {i}"))),
             Error::UnknownDomain { .. } => Some(tr(
-                "pass --carrier ID (see `profilegen carriers`), or give the servers with --imap-host and --smtp-host".into(),
-                "--carrier ID でプリセットを選ぶか(`profilegen carriers` で一覧)、--imap-host と --smtp-host でサーバを指定してください".into(),
+                "pass --carrier ID (see `profilegen carriers`), or give the servers with --imap-host and --smtp-host",
+                "--carrier ID でプリセットを選ぶか(`profilegen carriers` で一覧)、--imap-host と --smtp-host でサーバを指定してください",
             )),
             Error::Refused { findings, .. } => {
                 let helps: Vec<String> = findings.iter().filter_map(|f| f.help.clone()).collect();
@@ -96,8 +96,8 @@ impl Error {
                     format!("{s:?} のことですか? `profilegen carriers` で一覧を表示できます"),
                 ),
                 None => tr(
-                    "`profilegen carriers` lists the presets".into(),
-                    "`profilegen carriers` でプリセットの一覧を表示できます".into(),
+                    "`profilegen carriers` lists the presets",
+                    "`profilegen carriers` でプリセットの一覧を表示できます",
                 ),
             }),
             _ => None,
@@ -141,5 +141,5 @@ pub fn io_words(e: &std::io::Error) -> String {
             };
         }
     };
-    tr(en.into(), ja.into())
+    tr(en, ja)
 }

@@ -7,8 +7,8 @@
 //! lint rule's Japanese summary, fix and reasoning are in `lint::ja` (tested for every rule).
 //! Messages built deep inside (validation errors, chain fixes, time left) take both languages at
 //! once through [`tr`], so neither can be missing, and speak the thread's language
-//! ([`set_lang`]: the command's `--lang`, or a web request's). Still English: the specifics of a
-//! finding (shown as 詳細), signing warnings and `--help`.
+//! ([`set_lang`]: the command's `--lang`, or a web request's). `--help` and clap's usage errors
+//! are translated in `cli_ja`.
 
 use crate::preset::Lang;
 
@@ -271,10 +271,10 @@ pub fn lang() -> Lang {
 
 /// A message that exists in both languages by construction: the English text, or the Japanese
 /// one when this thread speaks Japanese.
-pub fn tr(en: String, ja: String) -> String {
+pub fn tr(en: impl Into<String>, ja: impl Into<String>) -> String {
     match lang() {
-        Lang::Ja => ja,
-        Lang::En => en,
+        Lang::Ja => ja.into(),
+        Lang::En => en.into(),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod bulk;
 pub mod certs;
 pub mod cli;
+pub mod cli_ja;
 pub mod commands;
 pub mod container;
 pub mod der;

@@ -1,11 +1,16 @@
-use clap::Parser;
 use profilegen::cli::{Cli, Command};
 use profilegen::commands::{self, Ctx};
 use profilegen::preset::{Lang, Registry};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The language is needed before parsing: `--help` and usage errors speak it too.
+    let early = lang_from_args().unwrap_or_else(Lang::from_env);
+    profilegen::i18n::set_lang(early);
+    let cli = match parse(early) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let ctx = Ctx {
         lang: cli.global.lang.unwrap_or_else(Lang::from_env),
         quiet: cli.global.quiet,
@@ -75,11 +80,65 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--lang ja|en` (or `--lang=…`) from the raw arguments, before clap has parsed them.
+fn lang_from_args() -> Option<Lang> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut found = None;
+    for (i, a) in args.iter().enumerate() {
+        let a = a.to_string_lossy();
+        if a == "--" {
+            break;
+        }
+        let v = match a.strip_prefix("--lang") {
+            Some(rest) if rest.starts_with('=') => rest[1..].to_string(),
+            Some("") => args
+                .get(i + 1)
+                .map(|v| v.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            _ => continue,
+        };
+        match v.as_str() {
+            "ja" => found = Some(Lang::Ja),
+            "en" => found = Some(Lang::En),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The command line, with help and usage errors in `lang`; on `--help`, `--version` or an
+/// error, the exit status to end with.
+fn parse(lang: Lang) -> Result<Cli, ExitCode> {
+    use clap::{CommandFactory, FromArgMatches};
+    let cmd = profilegen::cli_ja::localize(Cli::command(), lang);
+    let matches = cmd.try_get_matches();
+    match matches.and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(cli) => Ok(cli),
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let is_error = !matches!(
+                e.kind(),
+                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            if lang == Lang::Ja && is_error {
+                eprintln!(
+                    "{}: {}",
+                    profilegen::i18n::Msg::ErrorLabel.text(lang),
+                    profilegen::cli_ja::usage_error(&e)
+                );
+                return Err(ExitCode::from(2));
+            }
+            let _ = e.print();
+            Err(ExitCode::from(e.exit_code() as u8))
+        }
+    }
+}
+
 /// Shell completions or the man page, from the clap definitions (so they never disagree with
 /// `--help`).
 fn completions(target: &str, dir: Option<&std::path::Path>) -> Result<u8, profilegen::Error> {
     use clap::CommandFactory;
-    let mut cmd = Cli::command();
+    let mut cmd = profilegen::cli_ja::localize(Cli::command(), profilegen::i18n::lang());
     if let (true, Some(dir)) = (target == "man", dir) {
         // Every page the top page names: profilegen.1 and profilegen-SUB.1.
         std::fs::create_dir_all(dir).map_err(|e| profilegen::Error::io(dir, e))?;
@@ -89,7 +148,10 @@ fn completions(target: &str, dir: Option<&std::path::Path>) -> Result<u8, profil
     if dir.is_some() {
         return Err(profilegen::Error::input(
             "completions",
-            "a directory is only for \"man\" (every man page)",
+            profilegen::i18n::tr(
+                "a directory is only for \"man\" (every man page)",
+                "フォルダを指定できるのは \"man\"(すべての man ページ)だけです",
+            ),
         ));
     }
     let mut out = std::io::stdout().lock();
@@ -102,7 +164,10 @@ fn completions(target: &str, dir: Option<&std::path::Path>) -> Result<u8, profil
     let shell: clap_complete::Shell = target.parse().map_err(|_| {
         profilegen::Error::input(
             "completions",
-            format!("{target:?} is not a shell: use bash, zsh, fish, elvish, powershell or man"),
+            profilegen::i18n::tr(
+                format!("{target:?} is not a shell: use bash, zsh, fish, elvish, powershell or man"),
+                format!("{target:?} はシェルではありません。bash、zsh、fish、elvish、powershell、man のどれかにしてください"),
+            ),
         )
     })?;
     clap_complete::generate(shell, &mut cmd, "profilegen", &mut out);

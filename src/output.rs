@@ -181,9 +181,9 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
         }
         let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         if !f.metadata().is_ok_and(|m| m.is_file()) {
-            return Err(Error::Other(format!(
-                "{}: not a regular file",
-                path.display()
+            return Err(Error::Other(crate::i18n::tr(
+                format!("{}: not a regular file", path.display()),
+                format!("{}: 通常のファイルではありません", path.display()),
             )));
         }
         Box::new(f)
@@ -193,10 +193,17 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
         .read_to_end(&mut buf)
         .map_err(|e| Error::io(path, e))?;
     if buf.len() as u64 > limit {
-        return Err(Error::Other(format!(
-            "{}: larger than {} bytes; not a profile",
-            path.display(),
-            limit
+        return Err(Error::Other(crate::i18n::tr(
+            format!(
+                "{}: larger than {} bytes; not a profile",
+                path.display(),
+                limit
+            ),
+            format!(
+                "{}: {} バイトを超えています。プロファイルではありません",
+                path.display(),
+                limit
+            ),
         )));
     }
     Ok(buf)

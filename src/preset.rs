@@ -2,6 +2,7 @@
 //! `--carriers DIR` to add or override. Every preset is validated on load; an error names the
 //! file and the field.
 
+use crate::i18n::tr;
 use crate::text;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -176,6 +177,14 @@ fn err(file: &str, field: impl Into<Option<String>>, message: impl Into<String>)
     }
 }
 
+/// serde_yaml's own words, introduced in the reader's language.
+fn yaml_words(detail: &str) -> String {
+    tr(
+        detail.to_string(),
+        format!("YAMLとして読めないか、項目が正しくありません(詳細: {detail})"),
+    )
+}
+
 impl Preset {
     /// Parses and validates one preset file.
     pub fn parse(file: &str, source: &str) -> Result<Preset, PresetError> {
@@ -186,9 +195,9 @@ impl Preset {
                 Some((path, rest))
                     if !path.contains(' ') && !path.is_empty() && path != "invalid type" =>
                 {
-                    err(file, Some(path.to_string()), rest.to_string())
+                    err(file, Some(path.to_string()), yaml_words(rest))
                 }
-                _ => err(file, None, msg),
+                _ => err(file, None, yaml_words(&msg)),
             }
         })?;
         p.origin = file.to_string();
@@ -207,9 +216,15 @@ impl Preset {
             return Err(err(
                 f,
                 Some("id".into()),
-                format!(
-                    "{:?} is not a valid preset id: use lowercase letters, digits and '-'",
-                    self.id
+                tr(
+                    format!(
+                        "{:?} is not a valid preset id: use lowercase letters, digits and '-'",
+                        self.id
+                    ),
+                    format!(
+                        "{:?} はプリセットIDに使えません。英小文字・数字・'-' だけにしてください",
+                        self.id
+                    ),
                 ),
             ));
         }
@@ -222,7 +237,10 @@ impl Preset {
                 return Err(err(
                     f,
                     Some(format!("domains[{i}]")),
-                    format!("{d:?} must be lowercase"),
+                    tr(
+                        format!("{d:?} must be lowercase"),
+                        format!("{d:?} は小文字で書いてください"),
+                    ),
                 ));
             }
             text::check_host(bare).map_err(|e| err(f, Some(format!("domains[{i}]")), e))?;
@@ -232,7 +250,10 @@ impl Preset {
                 return Err(err(
                     f,
                     Some("unsupported".into()),
-                    "a preset with status unsupported needs an `unsupported` section with ja and en reasons",
+                    tr(
+                        "a preset with status unsupported needs an `unsupported` section with ja and en reasons",
+                        "status が unsupported のプリセットには、ja と en の理由を書いた `unsupported` セクションが必要です",
+                    ),
                 ))
             }
             (Status::Unsupported, Some(_)) => {
@@ -241,7 +262,10 @@ impl Preset {
                         return Err(err(
                             f,
                             Some(name.into()),
-                            "an unsupported preset has no servers",
+                            tr(
+                                "an unsupported preset has no servers",
+                                "unsupported のプリセットにはサーバを書きません",
+                            ),
                         ));
                     }
                 }
@@ -250,7 +274,10 @@ impl Preset {
                 return Err(err(
                     f,
                     Some("unsupported".into()),
-                    "only a preset with status unsupported may have an `unsupported` section",
+                    tr(
+                        "only a preset with status unsupported may have an `unsupported` section",
+                        "`unsupported` セクションを書けるのは status が unsupported のプリセットだけです",
+                    ),
                 ))
             }
             (_, None) => {
@@ -258,17 +285,30 @@ impl Preset {
                     return Err(err(
                         f,
                         Some("imap".into()),
-                        "a preset needs an incoming server: `imap`, `pop` or both",
+                        tr(
+                            "a preset needs an incoming server: `imap`, `pop` or both",
+                            "受信サーバ(`imap`、`pop` またはその両方)が必要です",
+                        ),
                     ));
                 }
                 if self.smtp.is_none() {
-                    return Err(err(f, Some("smtp".into()), "a preset needs an `smtp` server"));
+                    return Err(err(
+                        f,
+                        Some("smtp".into()),
+                        tr(
+                            "a preset needs an `smtp` server",
+                            "送信サーバ `smtp` が必要です",
+                        ),
+                    ));
                 }
                 if self.domains.is_empty() {
                     return Err(err(
                         f,
                         Some("domains".into()),
-                        "a preset with servers needs at least one domain",
+                        tr(
+                            "a preset with servers needs at least one domain",
+                            "サーバのあるプリセットにはドメインが少なくとも1つ必要です",
+                        ),
                     ));
                 }
             }
@@ -284,7 +324,10 @@ impl Preset {
                 return Err(err(
                     f,
                     Some(format!("{name}.port")),
-                    "port 0 is not a TCP port; use 1-65535",
+                    tr(
+                        "port 0 is not a TCP port; use 1-65535",
+                        "ポート 0 はTCPのポートではありません。1〜65535 にしてください",
+                    ),
                 ));
             }
             for (i, a) in s.also.iter().enumerate() {
@@ -292,14 +335,20 @@ impl Preset {
                     return Err(err(
                         f,
                         Some(format!("{name}.also[{i}].port")),
-                        "port 0 is not a TCP port; use 1-65535",
+                        tr(
+                            "port 0 is not a TCP port; use 1-65535",
+                            "ポート 0 はTCPのポートではありません。1〜65535 にしてください",
+                        ),
                     ));
                 }
                 if a.port == s.port {
                     return Err(err(
                         f,
                         Some(format!("{name}.also[{i}].port")),
-                        format!("port {} repeats the default port", a.port),
+                        tr(
+                            format!("port {} repeats the default port", a.port),
+                            format!("ポート {} は既定のポートと同じです", a.port),
+                        ),
                     ));
                 }
             }
@@ -308,7 +357,10 @@ impl Preset {
                     return Err(err(
                         f,
                         Some(format!("{name}.refused[{i}]")),
-                        format!("port {r} is both accepted and refused"),
+                        tr(
+                            format!("port {r} is both accepted and refused"),
+                            format!("ポート {r} が使えるポートと拒否されるポートの両方にあります"),
+                        ),
                     ));
                 }
             }
@@ -387,7 +439,10 @@ impl Registry {
                     err(
                         &dir.display().to_string(),
                         None,
-                        format!("cannot read: {e}"),
+                        tr(
+                            format!("cannot read: {}", crate::error::io_words(&e)),
+                            format!("読めません: {}", crate::error::io_words(&e)),
+                        ),
                     )
                 })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -397,14 +452,25 @@ impl Registry {
             let mut seen = BTreeMap::new();
             for path in files {
                 let shown = path.display().to_string();
-                let src = std::fs::read_to_string(&path)
-                    .map_err(|e| err(&shown, None, format!("cannot read: {e}")))?;
+                let src = std::fs::read_to_string(&path).map_err(|e| {
+                    err(
+                        &shown,
+                        None,
+                        tr(
+                            format!("cannot read: {}", crate::error::io_words(&e)),
+                            format!("読めません: {}", crate::error::io_words(&e)),
+                        ),
+                    )
+                })?;
                 let p = Preset::parse(&shown, &src)?;
                 if let Some(other) = seen.insert(p.id.clone(), shown.clone()) {
                     return Err(err(
                         &shown,
                         Some("id".into()),
-                        format!("id {:?} is also used by {other}", p.id),
+                        tr(
+                            format!("id {:?} is also used by {other}", p.id),
+                            format!("ID {:?} は {other} でも使われています", p.id),
+                        ),
                     ));
                 }
                 insert_unique(&mut presets, p, true)?;
@@ -427,9 +493,15 @@ impl Registry {
                         return Err(err(
                             &blamed.origin,
                             Some(format!("domains[{j}]")),
-                            format!(
-                                "{d:?} is also claimed by preset {:?} ({})",
-                                by.id, by.origin
+                            tr(
+                                format!(
+                                    "{d:?} is also claimed by preset {:?} ({})",
+                                    by.id, by.origin
+                                ),
+                                format!(
+                                    "{d:?} はプリセット {:?}({})も自分のドメインとしています",
+                                    by.id, by.origin
+                                ),
                             ),
                         ));
                     }
@@ -498,7 +570,10 @@ fn insert_unique(
             return Err(err(
                 &p.origin,
                 Some("id".into()),
-                format!("id {:?} is also used by {}", p.id, other.origin),
+                tr(
+                    format!("id {:?} is also used by {}", p.id, other.origin),
+                    format!("ID {:?} は {} でも使われています", p.id, other.origin),
+                ),
             ));
         }
     }

@@ -278,22 +278,22 @@ fn io_text(e: &std::io::Error, step: Duration) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::TimedOut if e.to_string() == DEADLINE_PASSED => tr(
-            "the server kept the conversation going past the deadline".into(),
-            "サーバが期限を過ぎても会話を続けました".into(),
+            "the server kept the conversation going past the deadline",
+            "サーバが期限を過ぎても会話を続けました",
         ),
         K::WouldBlock | K::TimedOut => tr(
             format!("timed out: no answer within {} s", step.as_secs()),
             format!("タイムアウト: {} 秒以内に応答がありません", step.as_secs()),
         ),
         K::UnexpectedEof => tr(
-            "the server closed the connection".into(),
-            "サーバが接続を閉じました".into(),
+            "the server closed the connection",
+            "サーバが接続を閉じました",
         ),
         K::ConnectionReset => tr(
-            "the server reset the connection".into(),
-            "サーバが接続をリセットしました".into(),
+            "the server reset the connection",
+            "サーバが接続をリセットしました",
         ),
-        K::ConnectionRefused => tr("connection refused".into(), "接続が拒否されました".into()),
+        K::ConnectionRefused => tr("connection refused", "接続が拒否されました"),
         _ => crate::error::io_words(e),
     }
 }
@@ -308,8 +308,8 @@ fn read_line(r: &mut BufReader<Box<dyn Conn>>, step: Duration) -> Result<String,
         .map_err(|e| io_text(&e, step))?;
     if n == 0 {
         return Err(tr(
-            "the server closed the connection".into(),
-            "サーバが接続を閉じました".into(),
+            "the server closed the connection",
+            "サーバが接続を閉じました",
         ));
     }
     if !buf.ends_with(b"\n") && n >= MAX_LINE {
@@ -603,18 +603,18 @@ fn unusable_name(host: &str) -> Option<String> {
         bare.is_empty() || (!bare.contains(':') && bare.split('.').any(str::is_empty));
     if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Some(tr(
-            "it contains white space or control characters".into(),
-            "空白か制御文字が含まれています".into(),
+            "it contains white space or control characters",
+            "空白か制御文字が含まれています",
         ))
     } else if host.len() > 253 {
         Some(tr(
-            "it is longer than 253 characters".into(),
-            "253文字を超えています".into(),
+            "it is longer than 253 characters",
+            "253文字を超えています",
         ))
     } else if empty_label {
         Some(tr(
-            "it has an empty label (two dots in a row, or a leading dot)".into(),
-            "空のラベルがあります(点が2つ続くか、先頭が点)".into(),
+            "it has an empty label (two dots in a row, or a leading dot)",
+            "空のラベルがあります(点が2つ続くか、先頭が点)",
         ))
     } else {
         None
@@ -716,8 +716,8 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
                 format!("{:?} はホスト名ではありません: {why}", target.host),
             ),
             Some(tr(
-                "use the provider's exact host name".into(),
-                "プロバイダの正確なホスト名を使ってください".into(),
+                "use the provider's exact host name",
+                "プロバイダの正確なホスト名を使ってください",
             )),
         ));
         return;
@@ -728,9 +728,9 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
             let help = match kind {
                 DnsFailure::NoSuchName => match crate::text::check_host(&target.host.to_ascii_lowercase()) {
                     Err(e) => format!("{e}; use the provider's exact host name"),
-                    Ok(_) => tr("check the host name for typos (`profilegen lint` compares it with the provider's)".into(), "ホスト名の打ち間違いを確認してください(`profilegen lint` がプロバイダのものと比べます)".into()),
+                    Ok(_) => tr("check the host name for typos (`profilegen lint` compares it with the provider's)", "ホスト名の打ち間違いを確認してください(`profilegen lint` がプロバイダのものと比べます)"),
                 },
-                DnsFailure::NoAnswer => tr("no DNS server answered: check this machine's network and DNS before changing the profile".into(), "DNSサーバが応答しません。プロファイルを変える前に、このマシンのネットワークとDNSを確認してください".into()),
+                DnsFailure::NoAnswer => tr("no DNS server answered: check this machine's network and DNS before changing the profile", "DNSサーバが応答しません。プロファイルを変える前に、このマシンのネットワークとDNSを確認してください"),
             };
             rep.dns_failure = Some(kind);
             rep.findings
@@ -757,7 +757,7 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
         }
     }
     let Some(tcp) = stream else {
-        rep.findings.push(finding(&rules::CONNECT, target, tr(format!("cannot connect to port {}: {last_err}", target.port), format!("ポート {} に接続できません: {last_err}", target.port)), Some(tr("the port is closed or blocked on this network; try another network (mobile data), or check the port".into(), "ポートが閉じているか、このネットワークで遮断されています。別のネットワーク(モバイルデータ通信)で試すか、ポートを確認してください".into()))));
+        rep.findings.push(finding(&rules::CONNECT, target, tr(format!("cannot connect to port {}: {last_err}", target.port), format!("ポート {} に接続できません: {last_err}", target.port)), Some(tr("the port is closed or blocked on this network; try another network (mobile data), or check the port", "ポートが閉じているか、このネットワークで遮断されています。別のネットワーク(モバイルデータ通信)で試すか、ポートを確認してください"))));
         return;
     };
     rep.connected = true;
@@ -833,7 +833,7 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
             return;
         }
         if plaintext_login_offered(target.protocol, &caps) {
-            rep.findings.push(finding(&rules::PLAINTEXT_LOGIN, target, tr("the server accepts a password before TLS starts".into(), "サーバがTLSの開始前にパスワードを受け付けます".into()), Some(tr("server side: disable plain-text authentication before STARTTLS (e.g. Dovecot disable_plaintext_auth = yes)".into(), "サーバ側でSTARTTLS前の平文認証を無効にしてください(例: Dovecot の disable_plaintext_auth = yes)".into()))));
+            rep.findings.push(finding(&rules::PLAINTEXT_LOGIN, target, tr("the server accepts a password before TLS starts", "サーバがTLSの開始前にパスワードを受け付けます"), Some(tr("server side: disable plain-text authentication before STARTTLS (e.g. Dovecot disable_plaintext_auth = yes)", "サーバ側でSTARTTLS前の平文認証を無効にしてください(例: Dovecot の disable_plaintext_auth = yes)"))));
         }
         if let Err(e) = start_tls(target.protocol, &mut r, step) {
             rep.findings
@@ -845,8 +845,8 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
                 &rules::PROTOCOL,
                 target,
                 tr(
-                    "the server sent data after STARTTLS before the handshake".into(),
-                    "サーバがSTARTTLSの後、ハンドシェイクの前にデータを送りました".into(),
+                    "the server sent data after STARTTLS before the handshake",
+                    "サーバがSTARTTLSの後、ハンドシェイクの前にデータを送りました",
                 ),
                 None,
             ));
@@ -882,7 +882,7 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
                     format!("timed out: no answer within {} s", step.as_secs())
                 }
             };
-            rep.findings.push(finding(&rules::TLS_FAILED, target, tr(format!("the TLS handshake failed: {reason}"), format!("TLSのハンドシェイクに失敗しました: {reason}")), Some(tr("the server offers no TLS 1.2+ the phone accepts, or is not speaking TLS on this port".into(), "サーバがiPhoneの使うTLS 1.2以上に対応していないか、このポートでTLSを話していません".into()))));
+            rep.findings.push(finding(&rules::TLS_FAILED, target, tr(format!("the TLS handshake failed: {reason}"), format!("TLSのハンドシェイクに失敗しました: {reason}")), Some(tr("the server offers no TLS 1.2+ the phone accepts, or is not speaking TLS on this port", "サーバがiPhoneの使うTLS 1.2以上に対応していないか、このポートでTLSを話していません"))));
             return;
         }
     };
@@ -939,7 +939,7 @@ fn converse(target: &Target, settings: &Settings<'_>, deadline: Instant, rep: &m
                 Protocol::Pop => false,
             };
             if no_login {
-                rep.findings.push(finding(&rules::NO_AUTH, target, tr(format!("{} offers no password login over TLS", target.protocol.label()), format!("{} はTLS上でパスワードによるログインを提供していません", target.protocol.label())), Some(tr("the phone cannot log in; check the server's authentication settings or the port (SMTP submission is 465/587)".into(), "iPhoneはログインできません。サーバの認証設定かポート(SMTPの送信用は465/587)を確認してください".into()))));
+                rep.findings.push(finding(&rules::NO_AUTH, target, tr(format!("{} offers no password login over TLS", target.protocol.label()), format!("{} はTLS上でパスワードによるログインを提供していません", target.protocol.label())), Some(tr("the phone cannot log in; check the server's authentication settings or the port (SMTP submission is 465/587)", "iPhoneはログインできません。サーバの認証設定かポート(SMTPの送信用は465/587)を確認してください"))));
             }
             rep.capabilities = caps;
         }

@@ -57,14 +57,17 @@ impl Templates {
                 if !TEMPLATE_NAMES.iter().any(|(n, _)| *n == name) {
                     return Err(Error::Template {
                         name: path.display().to_string(),
-                        message: format!(
-                            "not a profilegen template; the names are {}",
-                            TEMPLATE_NAMES
+                        message: {
+                            let names = TEMPLATE_NAMES
                                 .iter()
                                 .map(|(n, _)| *n)
                                 .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+                                .join(", ");
+                            crate::i18n::tr(
+                                format!("not a profilegen template; the names are {names}"),
+                                format!("profilegen のテンプレート名ではありません。使える名前は {names} です"),
+                            )
+                        },
                     });
                 }
                 let src = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
@@ -78,7 +81,10 @@ impl Templates {
             if found == 0 {
                 return Err(Error::Template {
                     name: dir.display().to_string(),
-                    message: "holds no *.j2 template".into(),
+                    message: crate::i18n::tr(
+                        "holds no *.j2 template",
+                        "*.j2 のテンプレートがありません",
+                    ),
                 });
             }
         }
@@ -402,7 +408,10 @@ fn resolve(
         None => preset_server.map(|s| s.host.clone()).ok_or_else(|| {
             Error::input(
                 format!("--{kind}-host"),
-                "no host: the preset has no such server; give one",
+                crate::i18n::tr(
+                    "no host: the preset has no such server; give one",
+                    "ホストがありません。プリセットにこのサーバはないので指定してください",
+                ),
             )
         })?,
     };
@@ -410,7 +419,10 @@ fn resolve(
         Some(0) => {
             return Err(Error::input(
                 format!("--{kind}-port"),
-                "port 0 is not a TCP port; use 1-65535",
+                crate::i18n::tr(
+                    "port 0 is not a TCP port; use 1-65535",
+                    "ポート 0 はTCPのポートではありません。1〜65535 にしてください",
+                ),
             ))
         }
         Some(p) => {
@@ -605,8 +617,8 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             return Err(Error::input(
                 "--username",
                 crate::i18n::tr(
-                    "is empty; leave it out to use the preset's rule".into(),
-                    "が空です。プリセットの規則を使うなら指定しないでください".into(),
+                    "is empty; leave it out to use the preset's rule",
+                    "が空です。プリセットの規則を使うなら指定しないでください",
                 ),
             ))
         }
@@ -648,8 +660,8 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             return Err(Error::input(
                 "password",
                 crate::i18n::tr(
-                    "is empty; leave it out and the phone asks for it".into(),
-                    "が空です。入れなければインストール時にiPhoneが尋ねます".into(),
+                    "is empty; leave it out and the phone asks for it",
+                    "が空です。入れなければインストール時にiPhoneが尋ねます",
                 ),
             ))
         }
@@ -658,8 +670,8 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
                 Error::input(
                     "password",
                     crate::i18n::tr(
-                        "contains a control character or a character XML cannot hold".into(),
-                        "に制御文字かXMLに入れられない文字が含まれています".into(),
+                        "contains a control character or a character XML cannot hold",
+                        "に制御文字かXMLに入れられない文字が含まれています",
                     ),
                 )
             })?;
@@ -703,10 +715,7 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
                 ),
             };
             if s.is_empty() {
-                return Err(Error::input(
-                    field,
-                    crate::i18n::tr("is empty".into(), "が空です".into()),
-                ));
+                return Err(Error::input(field, crate::i18n::tr("is empty", "が空です")));
             }
             if multiline {
                 text::check_multiline(&s)
@@ -734,8 +743,8 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         return Err(Error::input(
             "template file_name.j2",
             crate::i18n::tr(
-                "renders an empty file name".into(),
-                "の結果が空のファイル名になります".into(),
+                "renders an empty file name",
+                "の結果が空のファイル名になります",
             ),
         ));
     }

@@ -86,7 +86,7 @@ pub struct KeySpec {
     pub allowed: Allowed,
     pub default: Default,
     /// Deprecated or ignored by current OS versions.
-    pub deprecated: Option<&'static str>,
+    pub deprecated: Option<(&'static str, &'static str)>,
     /// Holds a secret (password); never printed.
     pub secret: bool,
     /// The keys of a dictionary value, or the one element specification of an array value.
@@ -133,8 +133,9 @@ const fn secret(mut k: KeySpec) -> KeySpec {
     k
 }
 
-const fn deprecated(mut k: KeySpec, why: &'static str) -> KeySpec {
-    k.deprecated = Some(why);
+/// A key the OS ignores or replaced: why, in English and Japanese.
+const fn deprecated(mut k: KeySpec, en: &'static str, ja: &'static str) -> KeySpec {
+    k.deprecated = Some((en, ja));
     k
 }
 
@@ -246,6 +247,7 @@ pub static MAIL: PayloadSchema = PayloadSchema {
         deprecated(
             flag("SMIMEEnabled"),
             "ignored since iOS 10; use SMIMESigningEnabled and SMIMEEncryptionEnabled",
+            "iOS 10 から無視されます。SMIMESigningEnabled と SMIMEEncryptionEnabled を使ってください",
         ),
         flag("SMIMESigningEnabled"),
         key("SMIMESigningCertificateUUID", PlistType::String),
@@ -254,6 +256,7 @@ pub static MAIL: PayloadSchema = PayloadSchema {
         deprecated(
             flag("SMIMEEnablePerMessageSwitch"),
             "deprecated since iOS 12; use SMIMEEnableEncryptionPerMessageSwitch",
+            "iOS 12 から非推奨です。SMIMEEnableEncryptionPerMessageSwitch を使ってください",
         ),
         flag("disableMailRecentsSyncing"),
         flag("allowMailDrop"),
@@ -344,7 +347,7 @@ pub enum Problem {
     },
     Deprecated {
         key: &'static str,
-        why: &'static str,
+        why: (&'static str, &'static str),
     },
 }
 

@@ -33,7 +33,10 @@ impl Passphrase {
             Passphrase::Env(var) => std::env::var(var).map(Secret::new).map_err(|_| {
                 Error::input(
                     "--passphrase-env",
-                    format!("the environment variable {var} is not set (or not UTF-8)"),
+                    tr(
+                        format!("the environment variable {var} is not set (or not UTF-8)"),
+                        format!("環境変数 {var} が設定されていません(または UTF-8 ではありません)"),
+                    ),
                 )
             }),
             Passphrase::Given(s) => Ok(s.clone()),
@@ -42,15 +45,32 @@ impl Passphrase {
                 if !std::io::stdin().is_terminal() {
                     return Err(Error::input(
                         "passphrase",
-                        format!(
-                            "{} is encrypted and there is no terminal to ask on; use --passphrase-env VAR or --passphrase-stdin",
-                            what.display()
+                        tr(
+                            format!(
+                                "{} is encrypted and there is no terminal to ask on; use --passphrase-env VAR or --passphrase-stdin",
+                                what.display()
+                            ),
+                            format!(
+                                "{} は暗号化されていますが、パスフレーズを尋ねる端末がありません。--passphrase-env VAR か --passphrase-stdin を使ってください",
+                                what.display()
+                            ),
                         ),
                     ));
                 }
-                rpassword::prompt_password(format!("Passphrase for {}: ", what.display()))
-                    .map(Secret::new)
-                    .map_err(|e| Error::input("passphrase", format!("cannot read it: {e}")))
+                rpassword::prompt_password(tr(
+                    format!("Passphrase for {}: ", what.display()),
+                    format!("{} のパスフレーズ: ", what.display()),
+                ))
+                .map(Secret::new)
+                .map_err(|e| {
+                    Error::input(
+                        "passphrase",
+                        tr(
+                            format!("cannot read it: {}", crate::error::io_words(&e)),
+                            format!("読み取れません: {}", crate::error::io_words(&e)),
+                        ),
+                    )
+                })
             }
         }
     }
@@ -78,9 +98,20 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
-fn ossl<'a>(path: &'a Path, what: &str) -> impl FnOnce(openssl::error::ErrorStack) -> Error + 'a {
-    let what = what.to_string();
+fn ossl<'a>(
+    path: &'a Path,
+    en: &str,
+    ja: &str,
+) -> impl FnOnce(openssl::error::ErrorStack) -> Error + 'a {
+    let what = tr(en, ja);
     move |e| Error::Other(format!("{}: {what}: {}", path.display(), first_reason(&e)))
+}
+
+fn signing_failed(detail: String) -> Error {
+    Error::Other(tr(
+        format!("signing failed: {detail}"),
+        format!("署名できませんでした: {detail}"),
+    ))
 }
 
 /// The most useful line of an OpenSSL error stack.
@@ -95,14 +126,22 @@ pub fn first_reason(e: &openssl::error::ErrorStack) -> String {
 fn load_certs(path: &Path) -> Result<Vec<X509>> {
     let bytes = read(path)?;
     let certs = if bytes.starts_with(b"-----") || bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        X509::stack_from_pem(&bytes).map_err(ossl(path, "not a PEM certificate file"))?
+        X509::stack_from_pem(&bytes).map_err(ossl(
+            path,
+            "not a PEM certificate file",
+            "PEM の証明書ファイルではありません",
+        ))?
     } else {
-        vec![X509::from_der(&bytes).map_err(ossl(path, "not a DER or PEM certificate"))?]
+        vec![X509::from_der(&bytes).map_err(ossl(
+            path,
+            "not a DER or PEM certificate",
+            "DER または PEM の証明書ではありません",
+        ))?]
     };
     if certs.is_empty() {
-        return Err(Error::Other(format!(
-            "{}: holds no certificate",
-            path.display()
+        return Err(Error::Other(tr(
+            format!("{}: holds no certificate", path.display()),
+            format!("{}: 証明書がありません", path.display()),
         )));
     }
     Ok(certs)
@@ -120,19 +159,31 @@ impl Identity {
                     let pass = passphrase.get(key)?;
                     PKey::private_key_from_pem_passphrase(&key_bytes, pass.expose().as_bytes())
                         .map_err(|_| {
-                            Error::Other(format!(
-                                "{}: cannot decrypt the key: wrong passphrase?",
-                                key.display()
+                            Error::Other(tr(
+                                format!(
+                                    "{}: cannot decrypt the key: wrong passphrase?",
+                                    key.display()
+                                ),
+                                format!(
+                                    "{}: 鍵を復号できません。パスフレーズが違いませんか?",
+                                    key.display()
+                                ),
                             ))
                         })?
                 } else if key_bytes.starts_with(b"-----")
                     || key_bytes.windows(11).any(|w| w == b"-----BEGIN ")
                 {
-                    PKey::private_key_from_pem(&key_bytes)
-                        .map_err(ossl(key, "not a private key"))?
+                    PKey::private_key_from_pem(&key_bytes).map_err(ossl(
+                        key,
+                        "not a private key",
+                        "秘密鍵ではありません",
+                    ))?
                 } else {
-                    PKey::private_key_from_der(&key_bytes)
-                        .map_err(ossl(key, "not a private key"))?
+                    PKey::private_key_from_der(&key_bytes).map_err(ossl(
+                        key,
+                        "not a private key",
+                        "秘密鍵ではありません",
+                    ))?
                 };
                 // Certificates after the first in the cert file count as chain too.
                 let mut all_chain = certs;
@@ -147,7 +198,11 @@ impl Identity {
             }
             IdentitySource::Pkcs12(path) => {
                 let der = read(path)?;
-                let p12 = Pkcs12::from_der(&der).map_err(ossl(path, "not a PKCS#12 file"))?;
+                let p12 = Pkcs12::from_der(&der).map_err(ossl(
+                    path,
+                    "not a PKCS#12 file",
+                    "PKCS#12 ファイルではありません",
+                ))?;
                 // Many exports use an empty passphrase; try that before asking.
                 let parsed = match p12.parse2("") {
                     Ok(p) => p,
@@ -205,10 +260,12 @@ impl Identity {
     /// Refusals are errors; the rest are warnings.
     pub fn check(&self, allow_expired: bool, signing_time: Option<i64>) -> Result<Vec<String>> {
         let mut warnings = Vec::new();
-        let pubkey = self
-            .cert
-            .public_key()
-            .map_err(|e| Error::Other(format!("signing certificate: {}", first_reason(&e))))?;
+        let pubkey = self.cert.public_key().map_err(|e| {
+            Error::Other(tr(
+                format!("signing certificate: {}", first_reason(&e)),
+                format!("署名用証明書: {}", first_reason(&e)),
+            ))
+        })?;
         if !pubkey.public_eq(&self.key) {
             return Err(Error::Other(tr(
                 format!(
@@ -294,8 +351,8 @@ impl Identity {
         }
         if let Some(false) = has_digital_signature(&self.cert) {
             warnings.push(tr(
-                "the signing certificate's key usage does not include digitalSignature; iOS may refuse the signature".into(),
-                "署名の証明書の鍵用途に digitalSignature がありません。iOSが署名を拒否することがあります".into(),
+                "the signing certificate's key usage does not include digitalSignature; iOS may refuse the signature",
+                "署名の証明書の鍵用途に digitalSignature がありません。iOSが署名を拒否することがあります",
             ));
         }
         // The chain must lead from the signer upwards.
@@ -375,12 +432,18 @@ impl Identity {
 
 /// The identity in a parsed PKCS#12 file.
 fn identity_from(path: &Path, parsed: openssl::pkcs12::ParsedPkcs12_2) -> Result<Identity> {
-    let cert = parsed
-        .cert
-        .ok_or_else(|| Error::Other(format!("{}: holds no certificate", path.display())))?;
-    let key = parsed
-        .pkey
-        .ok_or_else(|| Error::Other(format!("{}: holds no private key", path.display())))?;
+    let cert = parsed.cert.ok_or_else(|| {
+        Error::Other(tr(
+            format!("{}: holds no certificate", path.display()),
+            format!("{}: 証明書がありません", path.display()),
+        ))
+    })?;
+    let key = parsed.pkey.ok_or_else(|| {
+        Error::Other(tr(
+            format!("{}: holds no private key", path.display()),
+            format!("{}: 秘密鍵がありません", path.display()),
+        ))
+    })?;
     let chain = parsed
         .ca
         .map(|s| s.into_iter().collect())
@@ -536,8 +599,8 @@ impl EcKey {
     fn sign(&self, data: &[u8]) -> Result<Vec<u8>> {
         use p256::ecdsa::signature::hazmat::PrehashSigner;
         let digest = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), data)
-            .map_err(|e| Error::Other(format!("signing failed: {}", first_reason(&e))))?;
-        let fail = |e: p256::ecdsa::Error| Error::Other(format!("signing failed: {e}"));
+            .map_err(|e| signing_failed(first_reason(&e)))?;
+        let fail = |e: p256::ecdsa::Error| signing_failed(e.to_string());
         Ok(match self {
             EcKey::P256(k) => {
                 let s: p256::ecdsa::Signature = k.sign_prehash(&digest).map_err(fail)?;
@@ -643,20 +706,20 @@ impl Signer {
     /// A signer for `identity`. `signing_time` (Unix seconds) fixes the signingTime attribute
     /// so that signing is reproducible; `None` uses the current time.
     pub fn new(identity: Identity, signing_time: Option<i64>) -> Result<Signer> {
-        let mut chain = Stack::new().map_err(|e| Error::Other(first_reason(&e)))?;
+        let mut chain = Stack::new().map_err(|e| signing_failed(first_reason(&e)))?;
         for c in &identity.chain {
             chain
                 .push(c.clone())
-                .map_err(|e| Error::Other(first_reason(&e)))?;
+                .map_err(|e| signing_failed(first_reason(&e)))?;
         }
         let cert_der = identity
             .cert
             .to_der()
-            .map_err(|e| Error::Other(first_reason(&e)))?;
+            .map_err(|e| signing_failed(first_reason(&e)))?;
         let key_der = identity
             .key
             .private_key_to_der()
-            .map_err(|e| Error::Other(first_reason(&e)))?;
+            .map_err(|e| signing_failed(first_reason(&e)))?;
         let template = Template::new(&identity, &cert_der);
         // Only a fixed signing time makes output reproducible; without one OpenSSL's faster
         // random-nonce ECDSA signs.
@@ -702,7 +765,10 @@ impl Signer {
             Ok(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
                 Error::input(
                     "SOURCE_DATE_EPOCH",
-                    format!("{v:?} is not a number of seconds"),
+                    tr(
+                        format!("{v:?} is not a number of seconds"),
+                        format!("{v:?} は秒数ではありません"),
+                    ),
                 )
             }),
             Err(_) => Ok(None),
@@ -728,9 +794,7 @@ impl Signer {
     /// `openssl cms -verify`.
     fn sign_direct(&self, t: &Template, content: &[u8]) -> Result<Vec<u8>> {
         use crate::der::encode::{oid, tlv};
-        let fail = |e: openssl::error::ErrorStack| {
-            Error::Other(format!("signing failed: {}", first_reason(&e)))
-        };
+        let fail = |e: openssl::error::ErrorStack| signing_failed(first_reason(&e));
         let time = match self.signing_time {
             Some(t) => t,
             None => std::time::SystemTime::now()
@@ -795,15 +859,17 @@ impl Signer {
 
     /// CMS SignedData through OpenSSL's CMS builder (keys the direct path does not handle).
     fn sign_openssl_cms(&self, content: &[u8]) -> Result<Vec<u8>> {
-        let fail = |e: openssl::error::ErrorStack| {
-            Error::Other(format!("signing failed: {}", first_reason(&e)))
-        };
+        let fail = |e: openssl::error::ErrorStack| signing_failed(first_reason(&e));
         // No SMIMECapabilities attribute: it lists mail ciphers (meaningless for a profile) and
         // building it costs OpenSSL 3 a provider look-up per cipher on every signature.
         let flags =
             openssl_sys::CMS_BINARY | openssl_sys::CMS_PARTIAL | openssl_sys::CMS_NOSMIMECAP;
-        let len = i32::try_from(content.len())
-            .map_err(|_| Error::Other("profile too large to sign".into()))?;
+        let len = i32::try_from(content.len()).map_err(|_| {
+            Error::Other(tr(
+                "profile too large to sign",
+                "署名するにはプロファイルが大きすぎます",
+            ))
+        })?;
         let key = self.thread_key();
         let time = match self.signing_time {
             Some(t) => Some(Asn1Time::from_unix(t as _).map_err(fail)?),

@@ -169,7 +169,7 @@ pub fn check_multiline(s: &str) -> Result<(), String> {
 pub fn check_host(host: &str) -> Result<(), String> {
     let h = shown(host);
     if host.is_empty() {
-        return Err(tr("host name is empty".into(), "ホスト名が空です".into()));
+        return Err(tr("host name is empty", "ホスト名が空です"));
     }
     if host.chars().any(char::is_whitespace) {
         return Err(tr(
@@ -253,10 +253,7 @@ impl Address {
     pub fn parse(input: &str) -> Result<Address, String> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(tr(
-                "the address is empty".into(),
-                "メールアドレスが空です".into(),
-            ));
+            return Err(tr("the address is empty", "メールアドレスが空です"));
         }
         let n = s.chars().count();
         if s.len() > MAX_ADDRESS {

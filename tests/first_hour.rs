@@ -803,3 +803,209 @@ fn inspect_in_japanese() {
                 .and(predicate::str::contains("残り")),
         );
 }
+
+/// True when `line` has a Japanese character (kana, kanji or full-width punctuation).
+fn has_japanese(line: &str) -> bool {
+    line.chars().any(|c| {
+        matches!(c, '\u{3000}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '\u{ff01}'..='\u{ff60}')
+    })
+}
+
+// Under `--lang ja` every line a person reads about a failure is Japanese: the usage errors clap
+// reports, preset and template files, keys and certificates, passphrases, CSV headers, lint's
+// severity overrides, probe's name overrides, schema deprecations. (Technical details from
+// OpenSSL or YAML may follow a Japanese sentence; a line of English alone fails.)
+#[test]
+fn every_error_reads_in_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pki = common::Pki::new();
+    let p = d.join("p.mobileconfig");
+    bin()
+        .args(["new", "-q", "--email", "taro@i.softbank.jp", "-o"])
+        .arg(&p)
+        .assert()
+        .success();
+    std::fs::create_dir(d.join("bad-preset")).unwrap();
+    std::fs::write(
+        d.join("bad-preset/x.yaml"),
+        "id: x\nname: X\nname_en: X\nstatus: supported\ndomains: [x.example]\nimap: {host: imap.x.example, port: 993}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(d.join("bad-yaml")).unwrap();
+    std::fs::write(d.join("bad-yaml/y.yaml"), "id: [unclosed\n").unwrap();
+    std::fs::create_dir(d.join("tpl-name")).unwrap();
+    std::fs::write(d.join("tpl-name/nonsense.j2"), "x").unwrap();
+    std::fs::create_dir(d.join("tpl-syntax")).unwrap();
+    std::fs::write(d.join("tpl-syntax/display_name.j2"), "{{ email").unwrap();
+    std::fs::write(d.join("junk.pem"), "not a certificate\n").unwrap();
+    std::fs::write(d.join("junk.p12"), b"\x30\x03\x02\x01\x00").unwrap();
+    std::fs::write(
+        d.join("users.csv"),
+        "email,colour\ntaro@i.softbank.jp,blue\n",
+    )
+    .unwrap();
+    let dep = String::from_utf8(std::fs::read(&p).unwrap())
+        .unwrap()
+        .replacen("<key>PayloadType</key>\n\t\t\t<string>com.apple.mail.managed</string>", "<key>PayloadType</key>\n\t\t\t<string>com.apple.mail.managed</string>\n\t\t\t<key>SMIMEEnabled</key>\n\t\t\t<false/>", 1);
+    assert!(dep.contains("SMIMEEnabled"), "fixture not built");
+    std::fs::write(d.join("dep.mobileconfig"), dep).unwrap();
+    let s = |x: &Path| x.to_str().unwrap().to_string();
+    let new = |extra: &[String]| -> Vec<String> {
+        let mut v: Vec<String> = ["new", "--email", "taro@i.softbank.jp", "-o", "-"]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
+        v.extend_from_slice(extra);
+        v
+    };
+    let sign = |extra: &[String]| -> Vec<String> {
+        let mut v = vec!["sign".into(), s(&p), "-o".into(), s(&d.join("out"))];
+        v.extend_from_slice(extra);
+        v
+    };
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        (
+            "misspelt flag",
+            vec!["new".into(), "--emial".into(), "x".into()],
+        ),
+        (
+            "bad value",
+            vec!["lint".into(), "--format".into(), "xml".into(), s(&p)],
+        ),
+        ("missing argument", vec!["new".into()]),
+        (
+            "bad --resolve",
+            vec!["probe".into(), "--resolve".into(), "nonsense".into()],
+        ),
+        ("preset without smtp", {
+            let mut v = vec!["--carriers".into(), s(&d.join("bad-preset"))];
+            v.extend(new(&[]));
+            v
+        }),
+        ("preset not YAML", {
+            let mut v = vec!["--carriers".into(), s(&d.join("bad-yaml"))];
+            v.extend(new(&[]));
+            v
+        }),
+        (
+            "unknown template",
+            new(&["--templates".into(), s(&d.join("tpl-name"))]),
+        ),
+        (
+            "template syntax",
+            new(&["--templates".into(), s(&d.join("tpl-syntax"))]),
+        ),
+        ("port 0", new(&["--imap-port".into(), "0".into()])),
+        (
+            "not a certificate",
+            sign(&[
+                "--sign-cert".into(),
+                s(&d.join("junk.pem")),
+                "--sign-key".into(),
+                s(&pki.path("signer.key")),
+            ]),
+        ),
+        (
+            "not a PKCS#12",
+            sign(&[
+                "--sign-p12".into(),
+                s(&d.join("junk.p12")),
+                "--passphrase-env".into(),
+                "PG_TEST_PASS".into(),
+            ]),
+        ),
+        (
+            "wrong passphrase",
+            sign(&[
+                "--sign-cert".into(),
+                s(&pki.path("signer.pem")),
+                "--sign-key".into(),
+                s(&pki.path("enc.key")),
+                "--passphrase-env".into(),
+                "PG_TEST_PASS".into(),
+            ]),
+        ),
+        (
+            "unset passphrase variable",
+            sign(&[
+                "--sign-p12".into(),
+                s(&pki.path("signer.p12")),
+                "--passphrase-env".into(),
+                "PG_TEST_UNSET".into(),
+            ]),
+        ),
+        (
+            "cert without key",
+            sign(&["--sign-cert".into(), s(&pki.path("signer.pem"))]),
+        ),
+        ("no such shell", vec!["completions".into(), "tcsh".into()]),
+        (
+            "bad severity",
+            vec![
+                "lint".into(),
+                "--severity".into(),
+                "PG201=loud".into(),
+                s(&p),
+            ],
+        ),
+        (
+            "unknown CSV column",
+            vec![
+                "bulk".into(),
+                s(&d.join("users.csv")),
+                "--out-dir".into(),
+                s(&d.join("o")),
+            ],
+        ),
+        (
+            "zero jobs",
+            vec![
+                "bulk".into(),
+                s(&d.join("users.csv")),
+                "--out-dir".into(),
+                s(&d.join("o")),
+                "--jobs".into(),
+                "0".into(),
+            ],
+        ),
+        (
+            "missing file",
+            vec!["inspect".into(), s(&d.join("absent.mobileconfig"))],
+        ),
+        (
+            "deprecated key",
+            vec![
+                "lint".into(),
+                "--fail-on".into(),
+                "info".into(),
+                s(&d.join("dep.mobileconfig")),
+            ],
+        ),
+    ];
+    for (what, args) in cases {
+        let out = bin()
+            .arg("--lang")
+            .arg("ja")
+            .args(&args)
+            .env("PG_TEST_PASS", "wrong")
+            .env_remove("PG_TEST_UNSET")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{what}: succeeded");
+        let text = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        assert!(!text.trim().is_empty(), "{what}: said nothing");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            // A usage line ("  profilegen new --email <ADDRESS>") and a file path are not prose.
+            let prose = line.trim_start();
+            if prose.starts_with("profilegen ") {
+                continue;
+            }
+            assert!(
+                has_japanese(line),
+                "{what}: English line {line:?} in\n{text}"
+            );
+        }
+    }
+}

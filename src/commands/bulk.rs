@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::bulk::{self, Options, Status};
 use crate::cli::BulkArgs;
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::preset::Registry;
 use crate::render::{Request, ServerOverrides, Templates, UuidMode};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -33,8 +34,8 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             return Err(Error::input(
                 "<stdin>",
                 crate::i18n::tr(
-                    "more than 1 GiB of CSV; give a file".into(),
-                    "CSVが1 GiBを超えています。ファイルで指定してください".into(),
+                    "more than 1 GiB of CSV; give a file",
+                    "CSVが1 GiBを超えています。ファイルで指定してください",
                 ),
             ));
         }
@@ -44,12 +45,20 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     }
     if let Some(n) = args.jobs {
         if n == 0 {
-            return Err(Error::input("--jobs", "must be at least 1"));
+            return Err(Error::input(
+                "--jobs",
+                tr("must be at least 1", "1 以上にしてください"),
+            ));
         }
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
-            .map_err(|e| Error::Other(format!("cannot start {n} threads: {e}")))?;
+            .map_err(|e| {
+                Error::Other(tr(
+                    format!("cannot start {n} threads: {e}"),
+                    format!("{n} 個のスレッドを起動できません: {e}"),
+                ))
+            })?;
     }
     let templates = Templates::load(args.templates.as_deref())?;
     let signer = super::load_signer(&args.sign, ctx)?;

@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::cli::{Format, InspectArgs};
 use crate::container::{self, Opened, Trust, MAX_SIZE};
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::output::{self, Mode};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -22,8 +23,8 @@ pub fn run(args: InspectArgs, ctx: &Ctx) -> Result<Verdict> {
         Some(p) => Trust::from_file(p)?,
         None => Trust::System,
     };
-    let verifier = container::Verifier::from_trust(&trust)
-        .map_err(|e| Error::Other(format!("cannot set up the trust store: {e}")))?;
+    let verifier =
+        container::Verifier::from_trust(&trust).map_err(|e| super::trust_store_error(&e))?;
     let bytes = output::read_limited(&args.file, MAX_SIZE)?;
     let opened = container::open(&bytes, &verifier);
     let shown = args.file.display().to_string();
@@ -106,10 +107,15 @@ pub fn run(args: InspectArgs, ctx: &Ctx) -> Result<Verdict> {
     }
     if args.extract {
         let target = args.output.as_deref().unwrap_or(Path::new("-"));
-        let content = opened
-            .content
-            .as_deref()
-            .ok_or_else(|| Error::input(&shown, "the content could not be extracted"))?;
+        let content = opened.content.as_deref().ok_or_else(|| {
+            Error::input(
+                &shown,
+                tr(
+                    "the content could not be extracted",
+                    "中身を取り出せませんでした",
+                ),
+            )
+        })?;
         if target == Path::new("-") {
             // The content goes to stdout; the report to stderr.
             eprint!("{out}");

@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::cli::{Color, LintArgs, LintFormat};
 use crate::container::{Trust, MAX_SIZE};
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::lint::{self, report, Finding, Linted, Options, Severity};
 use crate::preset::Registry;
 use std::collections::BTreeMap;
@@ -30,8 +31,8 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         return Err(Error::input(
             "lint",
             crate::i18n::tr(
-                "give at least one file or directory, or '-' for stdin".into(),
-                "ファイルかフォルダを1つ以上、または標準入力なら '-' を指定してください".into(),
+                "give at least one file or directory, or '-' for stdin",
+                "ファイルかフォルダを1つ以上、または標準入力なら '-' を指定してください",
             ),
         ));
     }
@@ -45,26 +46,30 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             .split_once('=')
             .ok_or_else(|| Error::input("--severity", format!("{spec:?} is not ID=LEVEL")))?;
         let r = lint::rule(id).ok_or_else(|| unknown_rule("--severity", id))?;
-        let level = match level.to_ascii_lowercase().as_str() {
-            "error" => Some(Severity::Error),
-            "warning" | "warn" => Some(Severity::Warning),
-            "info" => Some(Severity::Info),
-            "off" | "ignore" => None,
-            other => {
-                return Err(Error::input(
+        let level =
+            match level.to_ascii_lowercase().as_str() {
+                "error" => Some(Severity::Error),
+                "warning" | "warn" => Some(Severity::Warning),
+                "info" => Some(Severity::Info),
+                "off" | "ignore" => None,
+                other => return Err(Error::input(
                     "--severity",
-                    format!("{other:?} is not error, warning, info or off"),
-                ))
-            }
-        };
+                    tr(
+                        format!("{other:?} is not error, warning, info or off"),
+                        format!(
+                            "{other:?} ではなく error、warning、info、off のどれかにしてください"
+                        ),
+                    ),
+                )),
+            };
         overrides.insert(r.id.to_string(), level);
     }
     let trust = match &args.ca {
         Some(p) => Trust::from_file(p)?,
         None => Trust::System,
     };
-    let verifier = crate::container::Verifier::from_trust(&trust)
-        .map_err(|e| Error::Other(format!("cannot set up the trust store: {e}")))?;
+    let verifier =
+        crate::container::Verifier::from_trust(&trust).map_err(|e| super::trust_store_error(&e))?;
     let opts = Options {
         presets: registry,
         verifier: &verifier,

@@ -9,6 +9,7 @@ pub mod probe;
 pub mod serve;
 pub mod sign;
 
+use crate::i18n::tr;
 use crate::preset::Lang;
 use std::io::Write;
 
@@ -62,7 +63,10 @@ pub fn load_signer(args: &SignArgs, ctx: &Ctx) -> Result<Option<Signer>> {
         _ => {
             return Err(Error::input(
                 "--sign-cert",
-                "give --sign-cert with --sign-key, or --sign-p12",
+                tr(
+                    "give --sign-cert with --sign-key, or --sign-p12",
+                    "--sign-cert と --sign-key を一緒に、または --sign-p12 を指定してください",
+                ),
             ))
         }
     };
@@ -84,4 +88,12 @@ pub fn load_signer(args: &SignArgs, ctx: &Ctx) -> Result<Option<Signer>> {
         ctx.warn(&w);
     }
     Ok(Some(Signer::new(identity, signing_time)?))
+}
+
+/// The trust store (system roots or `--ca`) could not be set up.
+fn trust_store_error(e: &dyn std::fmt::Display) -> Error {
+    Error::Other(tr(
+        format!("cannot set up the trust store: {e}"),
+        format!("信頼する証明書の一覧を用意できません: {e}"),
+    ))
 }

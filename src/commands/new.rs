@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::cli::{NewArgs, PasswordArgs};
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::i18n::Msg;
 use crate::output::{self, Mode};
 use crate::preset::Registry;
@@ -18,14 +19,20 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
     if signer.is_some() && to_stdout && std::io::stdout().is_terminal() {
         return Err(Error::input(
             "--output",
-            "a signed profile is binary; write it to a file with -o",
+            tr(
+                "a signed profile is binary; write it to a file with -o",
+                "署名したプロファイルはバイナリです。-o でファイルに書き出してください",
+            ),
         ));
     }
     let password = read_password(&args.password, &args.email)?;
     if password.is_some() && to_stdout && std::io::stdout().is_terminal() {
         return Err(Error::input(
             "--output",
-            "the profile would hold the password and go to the terminal; write it to a file with -o",
+            tr(
+                "the profile would hold the password and go to the terminal; write it to a file with -o",
+                "パスワード入りのプロファイルが端末に表示されてしまいます。-o でファイルに書き出してください",
+            ),
         ));
     }
     let req = Request {
@@ -154,13 +161,27 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+fn password_prompt(email: &str) -> String {
+    tr(
+        format!("Password for {}: ", email.trim()),
+        format!("{} のパスワード: ", email.trim()),
+    )
+}
+
 /// The password, when the user asked to embed one. Never from argv.
 fn read_password(args: &PasswordArgs, email: &str) -> Result<Option<Secret>> {
     if args.password_stdin {
         // On a terminal, standard input would echo the password: ask without echo instead.
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            let p = rpassword::prompt_password(format!("Password for {}: ", email.trim()))
-                .map_err(|e| Error::input("--password-stdin", format!("cannot read it: {e}")))?;
+            let p = rpassword::prompt_password(password_prompt(email)).map_err(|e| {
+                Error::input(
+                    "--password-stdin",
+                    tr(
+                        format!("cannot read it: {}", crate::error::io_words(&e)),
+                        format!("読み取れません: {}", crate::error::io_words(&e)),
+                    ),
+                )
+            })?;
             return Ok(Some(Secret::new(p)));
         }
         let mut s = String::new();
@@ -176,23 +197,33 @@ fn read_password(args: &PasswordArgs, email: &str) -> Result<Option<Secret>> {
             Ok(v) => Ok(Some(Secret::new(v))),
             Err(std::env::VarError::NotPresent) => Err(Error::input(
                 "--password-env",
-                format!("the environment variable {var} is not set"),
+                tr(
+                    format!("the environment variable {var} is not set"),
+                    format!("環境変数 {var} が設定されていません"),
+                ),
             )),
             Err(std::env::VarError::NotUnicode(_)) => Err(Error::input(
                 "--password-env",
-                format!("the environment variable {var} is not valid UTF-8"),
+                tr(
+                    format!("the environment variable {var} is not valid UTF-8"),
+                    format!("環境変数 {var} が UTF-8 ではありません"),
+                ),
             )),
         };
     }
     if args.ask_password {
-        let p = rpassword::prompt_password(format!("Password for {}: ", email.trim())).map_err(
-            |e| {
-                Error::input(
-                    "--ask-password",
-                    format!("cannot read from the terminal: {e}"),
-                )
-            },
-        )?;
+        let p = rpassword::prompt_password(password_prompt(email)).map_err(|e| {
+            Error::input(
+                "--ask-password",
+                tr(
+                    format!(
+                        "cannot read from the terminal: {}",
+                        crate::error::io_words(&e)
+                    ),
+                    format!("端末から読み取れません: {}", crate::error::io_words(&e)),
+                ),
+            )
+        })?;
         return Ok(Some(Secret::new(p)));
     }
     Ok(None)

@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::cli::{Format, ProbeArgs};
 use crate::container::{self, Trust, Verifier, MAX_SIZE};
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::lint::report;
 use crate::preset::{Registry, Tls};
 use crate::probe::{self, Protocol, ServerReport, Settings, Target, TlsMode};
@@ -79,10 +80,17 @@ pub fn run(args: ProbeArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     if targets.len() > probe::MAX_TARGETS {
         return Err(Error::input(
             "probe",
-            format!(
-                "{} servers to probe; at most {} in one run: split the profile or probe the servers by name",
-                targets.len(),
-                probe::MAX_TARGETS
+            tr(
+                format!(
+                    "{} servers to probe; at most {} in one run: split the profile or probe the servers by name",
+                    targets.len(),
+                    probe::MAX_TARGETS
+                ),
+                format!(
+                    "調べるサーバが {} 台あります。1回に調べられるのは {} 台までです。プロファイルを分けるか、サーバを名前で指定してください",
+                    targets.len(),
+                    probe::MAX_TARGETS
+                ),
             ),
         ));
     }
@@ -90,8 +98,8 @@ pub fn run(args: ProbeArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         return Err(Error::input(
             "probe",
             crate::i18n::tr(
-                "nothing to probe: give a profile, --carrier ID, or --imap/--pop/--smtp HOST:PORT".into(),
-                "確認するサーバがありません: プロファイル、--carrier ID、または --imap/--pop/--smtp HOST:PORT を指定してください".into(),
+                "nothing to probe: give a profile, --carrier ID, or --imap/--pop/--smtp HOST:PORT",
+                "確認するサーバがありません: プロファイル、--carrier ID、または --imap/--pop/--smtp HOST:PORT を指定してください",
             ),
         ));
     }
@@ -137,7 +145,7 @@ fn targets_in_profile(file: &std::path::Path) -> Result<Vec<Target>> {
             &shown,
             opened
                 .error
-                .unwrap_or_else(|| "cannot read the profile".into()),
+                .unwrap_or_else(|| tr("cannot read the profile", "プロファイルを読めません")),
         )
     })?;
     let (value, _) = crate::lint::parse_plist(&content).map_err(|e| Error::input(&shown, e))?;
@@ -190,7 +198,10 @@ fn targets_in_profile(file: &std::path::Path) -> Result<Vec<Target>> {
         }
     }
     if out.is_empty() {
-        return Err(Error::input(&shown, "names no mail server"));
+        return Err(Error::input(
+            &shown,
+            tr("names no mail server", "メールサーバが書かれていません"),
+        ));
     }
     Ok(out)
 }

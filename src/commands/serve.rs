@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::cli::ServeArgs;
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::preset::Registry;
 use crate::render::{Request, Templates};
 use crate::serve::{self, AppState};
@@ -25,17 +26,32 @@ pub fn run(args: ServeArgs, registry: Registry, ctx: &Ctx) -> Result<()> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => Some(
             axum_server::tls_openssl::OpenSSLConfig::from_pem_chain_file(c, k).map_err(|e| {
-                Error::Other(format!(
-                    "{} / {}: cannot use for HTTPS: {e}",
-                    c.display(),
-                    k.display()
+                Error::Other(tr(
+                    format!(
+                        "{} / {}: cannot use for HTTPS: {e}",
+                        c.display(),
+                        k.display()
+                    ),
+                    format!("{} / {}: HTTPS に使えません: {e}", c.display(), k.display()),
                 ))
             })?,
         ),
         _ => None,
     };
-    let listener = std::net::TcpListener::bind(args.listen)
-        .map_err(|e| Error::Other(format!("cannot listen on {}: {e}", args.listen)))?;
+    let listener = std::net::TcpListener::bind(args.listen).map_err(|e| {
+        Error::Other(tr(
+            format!(
+                "cannot listen on {}: {}",
+                args.listen,
+                crate::error::io_words(&e)
+            ),
+            format!(
+                "{} で待ち受けできません: {}",
+                args.listen,
+                crate::error::io_words(&e)
+            ),
+        ))
+    })?;
     let local = listener
         .local_addr()
         .map_err(|e| Error::Other(e.to_string()))?;
@@ -87,13 +103,18 @@ pub fn run(args: ServeArgs, registry: Registry, ctx: &Ctx) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Other(format!("cannot start the server runtime: {e}")))?;
+        .map_err(|e| {
+            Error::Other(tr(
+                format!("cannot start the server runtime: {e}"),
+                format!("サーバの実行環境を起動できません: {e}"),
+            ))
+        })?;
     runtime.block_on(async move {
         let handle = axum_server::Handle::new();
         let h = handle.clone();
         tokio::spawn(async move {
             shutdown_signal().await;
-            eprintln!("shutting down");
+            eprintln!("{}", tr("shutting down", "終了します"));
             h.graceful_shutdown(Some(Duration::from_secs(10)));
         });
         let mut server = axum_server::from_tcp(listener)
@@ -132,7 +153,12 @@ pub fn run(args: ServeArgs, registry: Registry, ctx: &Ctx) -> Result<()> {
                     .await
             }
         };
-        served.map_err(|e| Error::Other(format!("server error: {e}")))
+        served.map_err(|e| {
+            Error::Other(tr(
+                format!("server error: {e}"),
+                format!("サーバのエラー: {e}"),
+            ))
+        })
     })
 }
 

@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::cli::SignCmdArgs;
 use crate::container::{self, Form, MAX_SIZE};
 use crate::error::{Error, Result};
+use crate::i18n::tr;
 use crate::output::{self, Mode};
 use std::io::Write;
 use std::path::Path;
@@ -12,15 +13,18 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
     if args.input == Path::new("-") && args.sign.passphrase_stdin {
         return Err(Error::input(
             "--passphrase-stdin",
-            "standard input already carries the profile; use --passphrase-env VAR",
+            tr(
+                "standard input already carries the profile; use --passphrase-env VAR",
+                "標準入力はプロファイルの読み込みに使っています。--passphrase-env VAR を使ってください",
+            ),
         ));
     }
     let Some(signer) = super::load_signer(&args.sign, ctx)? else {
         return Err(Error::input(
             "sign",
             crate::i18n::tr(
-                "no signing identity: give --sign-cert CERT --sign-key KEY, or --sign-p12 FILE".into(),
-                "署名に使う証明書がありません: --sign-cert CERT --sign-key KEY か --sign-p12 FILE を指定してください".into(),
+                "no signing identity: give --sign-cert CERT --sign-key KEY, or --sign-p12 FILE",
+                "署名に使う証明書がありません: --sign-cert CERT --sign-key KEY か --sign-p12 FILE を指定してください",
             ),
         ));
     };
@@ -32,8 +36,8 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
             return Err(Error::input(
                 shown,
                 crate::i18n::tr(
-                    "is already signed; sign the unsigned profile (`profilegen inspect --extract` gives it)".into(),
-                    "は既に署名されています。署名のないプロファイルに署名してください(`profilegen inspect --extract` で取り出せます)".into(),
+                    "is already signed; sign the unsigned profile (`profilegen inspect --extract` gives it)",
+                    "は既に署名されています。署名のないプロファイルに署名してください(`profilegen inspect --extract` で取り出せます)",
                 ),
             ))
         }
@@ -41,8 +45,8 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
             return Err(Error::input(
                 shown,
                 crate::i18n::tr(
-                    "is not a property list".into(),
-                    "はプロパティリストではありません".into(),
+                    "is not a property list",
+                    "はプロパティリストではありません",
                 ),
             ))
         }
@@ -60,8 +64,8 @@ pub fn run(args: SignCmdArgs, ctx: &Ctx) -> Result<()> {
         return Err(Error::input(
             &shown,
             crate::i18n::tr(
-                "is a property list but not a profile (its top-level PayloadType is not Configuration); nothing was signed".into(),
-                "はプロパティリストですがプロファイルではありません(最上位の PayloadType が Configuration ではありません)。署名しませんでした".into(),
+                "is a property list but not a profile (its top-level PayloadType is not Configuration); nothing was signed",
+                "はプロパティリストですがプロファイルではありません(最上位の PayloadType が Configuration ではありません)。署名しませんでした",
             ),
         ));
     }

@@ -83,8 +83,8 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
             &structure::UNREADABLE,
             String::new(),
             crate::i18n::tr(
-                "the declaration is not a JSON object, or is nested too deeply".into(),
-                "宣言がJSONオブジェクトではないか、入れ子が深すぎます".into(),
+                "the declaration is not a JSON object, or is nested too deeply",
+                "宣言がJSONオブジェクトではないか、入れ子が深すぎます",
             ),
             None,
         )];
@@ -161,7 +161,7 @@ pub fn lint(bytes: &[u8]) -> Vec<Finding> {
                     Problem::Deprecated { key, why } => (
                         &structure::DEPRECATED_KEY,
                         format!("{prefix}{key}"),
-                        format!("{key}: {why}"),
+                        format!("{key}: {}", crate::i18n::tr(why.0, why.1)),
                         None,
                     ),
                 };

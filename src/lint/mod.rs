@@ -284,8 +284,8 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
     let parsed = match (&opened.error, &opened.content) {
         (Some(e), _) => Err(e.clone()),
         (None, None) => Err(tr(
-            "the signed file's content could not be extracted".into(),
-            "署名済みファイルの中身を取り出せませんでした".into(),
+            "the signed file's content could not be extracted",
+            "署名済みファイルの中身を取り出せませんでした",
         )),
         (None, Some(content)) => parse_plist_full(content).map(|p| {
             duplicates = p.duplicates;
@@ -329,8 +329,8 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         Ok((_, _)) => {
             unreadable(
                 tr(
-                    "the property list's top level is not a dictionary".into(),
-                    "プロパティリストの最上位が辞書ではありません".into(),
+                    "the property list's top level is not a dictionary",
+                    "プロパティリストの最上位が辞書ではありません",
                 ),
                 &mut findings,
             );
@@ -750,8 +750,8 @@ fn template_lines(content: &[u8]) -> Vec<Finding> {
                 format!("テンプレートの記法 {kind}: {shown}"),
             ),
             help: Some(tr(
-                "this file is a template, not a profile: render it, then lint the output".into(),
-                "このファイルはプロファイルではなくテンプレートです。テンプレートを埋めてから、その出力を検査してください".into(),
+                "this file is a template, not a profile: render it, then lint the output",
+                "このファイルはプロファイルではなくテンプレートです。テンプレートを埋めてから、その出力を検査してください",
             )),
         });
         if out.len() >= 200 {

@@ -92,7 +92,7 @@ pub static UUID_SHAPE: Rule = Rule {
     check: |ctx, sink| {
         for (path, u) in uuids(ctx) {
             if !u.trim().is_empty() && !super::leftovers::is_leftover(u) && !canonical_uuid(u) {
-                sink.emit(path, tr(format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), format!("{u:?} は 8-4-4-4-12 の16進形式の UUID ではありません")), Some(tr("fine while it is unique; a canonical UUID (uuidgen) is clearer".into(), "一意なら問題ありません。標準形式の UUID(uuidgen)の方が分かりやすくなります".into())));
+                sink.emit(path, tr(format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), format!("{u:?} は 8-4-4-4-12 の16進形式の UUID ではありません")), Some(tr("fine while it is unique; a canonical UUID (uuidgen) is clearer", "一意なら問題ありません。標準形式の UUID(uuidgen)の方が分かりやすくなります")));
             }
         }
     },
@@ -111,7 +111,7 @@ pub static COPIED_UUID: Rule = Rule {
     check: |ctx, sink| {
         for (path, u) in uuids(ctx) {
             if KNOWN_COPIED_UUIDS.iter().any(|k| k.eq_ignore_ascii_case(u.trim())) {
-                sink.emit(path, tr(format!("{u} is a UUID copied between unrelated profiles"), format!("{u} は無関係のプロファイル間でコピーされた UUID です")), Some(tr("generate a fresh, per-account UUID".into(), "アカウントごとに新しい UUID を作ってください".into())));
+                sink.emit(path, tr(format!("{u} is a UUID copied between unrelated profiles"), format!("{u} は無関係のプロファイル間でコピーされた UUID です")), Some(tr("generate a fresh, per-account UUID", "アカウントごとに新しい UUID を作ってください")));
             }
         }
     },

@@ -106,7 +106,7 @@ pub static TEMPLATE_SYNTAX: Rule = Rule {
     check: |ctx, sink| {
         each_string(ctx, &mut |path, s| {
             if let Some(kind) = template_syntax(s) {
-                sink.emit(path, tr(format!("{s:?} contains template syntax {kind}"), format!("{s:?} にテンプレートの記法 {kind} が含まれています")), Some(tr("fill in the template before the profile is served".into(), "配る前にテンプレートを埋めてください".into())));
+                sink.emit(path, tr(format!("{s:?} contains template syntax {kind}"), format!("{s:?} にテンプレートの記法 {kind} が含まれています")), Some(tr("fill in the template before the profile is served", "配る前にテンプレートを埋めてください")));
             }
         });
     },
@@ -200,7 +200,7 @@ pub static PLACEHOLDER: Rule = Rule {
     check: |ctx, sink| {
         for (path, s) in identity_values(ctx) {
             if let Some(tok) = placeholder(s) {
-                sink.emit(path, tr(format!("{s:?} contains the placeholder {tok}"), format!("{s:?} にプレースホルダ {tok} が含まれています")), Some(tr("substitute the real value".into(), "本当の値に置き換えてください".into())));
+                sink.emit(path, tr(format!("{s:?} contains the placeholder {tok}"), format!("{s:?} にプレースホルダ {tok} が含まれています")), Some(tr("substitute the real value", "本当の値に置き換えてください")));
             }
         }
     },

@@ -19,7 +19,7 @@ pub static REMOVAL_DATE_PAST: Rule = Rule {
             let t: std::time::SystemTime = (*d).into();
             let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
             if secs < ctx.now {
-                sink.emit("RemovalDate", tr(format!("RemovalDate {} is in the past", d.to_xml_format()), format!("RemovalDate {} は過去の日付です", d.to_xml_format())), Some(tr("remove it or set a future date".into(), "削除するか、将来の日付にしてください".into())));
+                sink.emit("RemovalDate", tr(format!("RemovalDate {} is in the past", d.to_xml_format()), format!("RemovalDate {} は過去の日付です", d.to_xml_format())), Some(tr("remove it or set a future date", "削除するか、将来の日付にしてください")));
             }
         }
     },
@@ -38,7 +38,7 @@ pub static REMOVAL_DISALLOWED: Rule = Rule {
     check: |ctx, sink| {
         // Mail profiles are installed by hand; MDM-delivered macOS profiles use the key legitimately.
         if !ctx.mails.is_empty() && ctx.root.get("PayloadRemovalDisallowed").and_then(Value::as_boolean) == Some(true) {
-            sink.emit("PayloadRemovalDisallowed", tr("removal is disallowed; this needs a supervised device, and blocks replacing a stale profile".into(), "削除が禁止されています。これには監視対象のデバイスが必要で、古いプロファイルの置き換えも妨げます".into()), Some(tr("remove the key".into(), "このキーを削除してください".into())));
+            sink.emit("PayloadRemovalDisallowed", tr("removal is disallowed; this needs a supervised device, and blocks replacing a stale profile", "削除が禁止されています。これには監視対象のデバイスが必要で、古いプロファイルの置き換えも妨げます"), Some(tr("remove the key", "このキーを削除してください")));
         }
     },
 };

@@ -9,9 +9,9 @@ use crate::schema::edit_distance;
 /// "受信" / "送信" or "incoming" / "outgoing", for messages.
 fn side(k: &ServerKeys) -> String {
     if k.label == "outgoing" {
-        tr("outgoing".into(), "送信".into())
+        tr("outgoing", "送信")
     } else {
-        tr("incoming".into(), "受信".into())
+        tr("incoming", "受信")
     }
 }
 use plist::Value;
@@ -200,9 +200,9 @@ pub static MISSING_PORT: Rule = Rule {
         for (m, k) in servers(ctx) {
             if m.dict.contains_key(k.host) && !m.dict.contains_key(k.port) {
                 let hint = if k.label == "outgoing" {
-                    tr("the phone then tries 25, 587 and 465 in turn".into(), "iPhoneは25、587、465の順に試します".into())
+                    tr("the phone then tries 25, 587 and 465 in turn", "iPhoneは25、587、465の順に試します")
                 } else {
-                    tr("the phone then uses the protocol's default port".into(), "iPhoneはプロトコルの既定のポートを使います".into())
+                    tr("the phone then uses the protocol's default port", "iPhoneはプロトコルの既定のポートを使います")
                 };
                 sink.emit(m.path(k.port), tr(format!("no {} port: {hint}", k.label), format!("{}のポートがありません: {hint}", side(k))), Some(match preset_server(m, k) {
                     Some(s) => tr(format!("add <key>{}</key><integer>{}</integer>", k.port, s.port), format!("<key>{}</key><integer>{}</integer> を追加してください", k.port, s.port)),
@@ -216,10 +216,7 @@ pub static MISSING_PORT: Rule = Rule {
 /// What is wrong with a host name's form, and the corrected name when there is one.
 fn host_problem(host: &str) -> Option<(String, Option<String>)> {
     if host.is_empty() {
-        return Some((
-            tr("the host name is empty".into(), "ホスト名が空です".into()),
-            None,
-        ));
+        return Some((tr("the host name is empty", "ホスト名が空です"), None));
     }
     if host.trim() != host {
         return Some((
@@ -483,7 +480,7 @@ pub static USERNAME: Rule = Rule {
             match expected.username {
                 UsernameRule::Email if !is_full => sink.emit(m.path(k.username), tr(format!("{name} expects the full address as the {} username, not {user:?}", k.label), format!("{name} の{}ユーザ名はアドレス全体です({user:?} ではありません)", side(k))), Some(tr(format!("write {full:?}"), format!("{full:?} と書いてください")))),
                 UsernameRule::LocalPart if !is_full && !is_local => sink.emit(m.path(k.username), tr(format!("{name} expects {:?} (or the full address) as the {} username, not {user:?}", addr.local, k.label), format!("{name} の{}ユーザ名は {:?}(またはアドレス全体)です({user:?} ではありません)", side(k), addr.local)), Some(tr(format!("write {:?}", addr.local), format!("{:?} と書いてください", addr.local)))),
-                UsernameRule::Ask if is_full || is_local => sink.emit(m.path(k.username), tr(format!("{name} logs in with an ID of its own, not the address"), format!("{name} のログインにはアドレスではなく専用のIDを使います")), Some(tr("use the provider's login ID, or leave the username out so the phone asks".into(), "プロバイダのログインIDを使うか、ユーザ名を書かずにiPhoneに尋ねさせてください".into()))),
+                UsernameRule::Ask if is_full || is_local => sink.emit(m.path(k.username), tr(format!("{name} logs in with an ID of its own, not the address"), format!("{name} のログインにはアドレスではなく専用のIDを使います")), Some(tr("use the provider's login ID, or leave the username out so the phone asks", "プロバイダのログインIDを使うか、ユーザ名を書かずにiPhoneに尋ねさせてください"))),
                 _ => {}
             }
         }
@@ -508,7 +505,7 @@ pub static AUTH_NONE: Rule = Rule {
             let host = m.string(k.host).unwrap_or("");
             let known = preset_server(m, k).is_some() || ctx.preset_of_host(host).is_some();
             if known {
-                sink.emit(m.path(k.auth), tr(format!("{} authentication is EmailAuthNone, but {host} requires a password", k.label), format!("{}の認証が EmailAuthNone ですが、{host} はパスワードが必要です", side(k))), Some(tr("use EmailAuthPassword".into(), "EmailAuthPassword を使ってください".into())));
+                sink.emit(m.path(k.auth), tr(format!("{} authentication is EmailAuthNone, but {host} requires a password", k.label), format!("{}の認証が EmailAuthNone ですが、{host} はパスワードが必要です", side(k))), Some(tr("use EmailAuthPassword", "EmailAuthPassword を使ってください")));
             }
         }
     },
@@ -534,11 +531,11 @@ pub static CLEAR_PASSWORD: Rule = Rule {
             password_keys(d, &format!("PayloadContent[{i}]."), &mut found, 0);
             for (path, key) in found {
                 let what = match key.as_str() {
-                    "IncomingPassword" => tr("the incoming mail password".into(), "受信メールのパスワード".into()),
-                    "OutgoingPassword" => tr("the outgoing mail password".into(), "送信メールのパスワード".into()),
+                    "IncomingPassword" => tr("the incoming mail password", "受信メールのパスワード"),
+                    "OutgoingPassword" => tr("the outgoing mail password", "送信メールのパスワード"),
                     _ => tr(format!("{key} of the {ty} payload"), format!("{ty} ペイロードの {key} ")),
                 };
-                sink.emit(path, tr(format!("{what} is stored in clear text"), format!("{what}が平文で入っています")), Some(tr("remove it; the phone asks for it during installation".into(), "削除してください。インストール時にiPhoneが尋ねます".into())));
+                sink.emit(path, tr(format!("{what} is stored in clear text"), format!("{what}が平文で入っています")), Some(tr("remove it; the phone asks for it during installation", "削除してください。インストール時にiPhoneが尋ねます")));
             }
         }
     },

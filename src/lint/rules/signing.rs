@@ -15,7 +15,7 @@ pub static UNSIGNED: Rule = Rule {
     fix: "Sign it: `profilegen sign IN -o OUT --sign-p12 ID.p12` (or `new --sign-*`).",
     check: |ctx, sink| {
         if ctx.opened.signature.is_none() && ctx.opened.error.is_none() {
-            sink.emit("", tr("the profile is not signed; the phone shows it as \"Not Verified\"".into(), "プロファイルに署名がなく、iPhoneには「未検証」と表示されます".into()), None);
+            sink.emit("", tr("the profile is not signed; the phone shows it as \"Not Verified\"", "プロファイルに署名がなく、iPhoneには「未検証」と表示されます"), None);
         }
     },
 };
@@ -59,9 +59,9 @@ pub static SIGNER_VALIDITY: Rule = Rule {
     check: |ctx, sink| {
         let Some(c) = ctx.opened.signature.as_ref().and_then(|s| s.signer.as_ref()) else { return };
         if c.expired() {
-            sink.emit("", tr(format!("the signing certificate {} expired on {} ({})", c.subject, c.not_after, c.time_left()), format!("署名の証明書 {} は {} に期限切れです({})", c.subject, c.not_after, c.time_left())), Some(tr("re-sign with a valid certificate".into(), "有効な証明書で署名し直してください".into())));
+            sink.emit("", tr(format!("the signing certificate {} expired on {} ({})", c.subject, c.not_after, c.time_left()), format!("署名の証明書 {} は {} に期限切れです({})", c.subject, c.not_after, c.time_left())), Some(tr("re-sign with a valid certificate", "有効な証明書で署名し直してください")));
         } else if c.not_yet_valid {
-            sink.emit("", tr(format!("the signing certificate {} is not valid before {}", c.subject, c.not_before), format!("署名の証明書 {} は {} まで有効ではありません", c.subject, c.not_before)), Some(tr("check the signing machine's clock, or wait".into(), "署名したマシンの時計を確認するか、有効になるまで待ってください".into())));
+            sink.emit("", tr(format!("the signing certificate {} is not valid before {}", c.subject, c.not_before), format!("署名の証明書 {} は {} まで有効ではありません", c.subject, c.not_before)), Some(tr("check the signing machine's clock, or wait", "署名したマシンの時計を確認するか、有効になるまで待ってください")));
         }
     },
 };

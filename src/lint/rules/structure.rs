@@ -30,7 +30,7 @@ pub static JUNK_BEFORE_DECLARATION: Rule = Rule {
     fix: "Remove everything before `<?xml`.",
     check: |ctx, sink| {
         if ctx.junk_before_declaration {
-            sink.emit("", tr("bytes before the XML declaration".into(), "XML宣言の前にバイトがあります".into()), Some(tr("remove the leading white space".into(), "先頭の空白を削除してください".into())));
+            sink.emit("", tr("bytes before the XML declaration", "XML宣言の前にバイトがあります"), Some(tr("remove the leading white space", "先頭の空白を削除してください")));
         }
     },
 };
@@ -46,7 +46,7 @@ pub static TOP_PAYLOAD_TYPE: Rule = Rule {
     example: "<key>PayloadType</key><string>com.apple.mail.managed</string> (at the top level)",
     fix: "Wrap the payload in a Configuration profile: PayloadContent, PayloadIdentifier, PayloadType=Configuration, PayloadUUID, PayloadVersion=1.",
     check: |ctx, sink| match ctx.root.get("PayloadType") {
-        None => sink.emit("PayloadType", tr("the top-level PayloadType is missing".into(), "最上位の PayloadType がありません".into()), Some(tr("add <key>PayloadType</key><string>Configuration</string>".into(), "<key>PayloadType</key><string>Configuration</string> を追加してください".into()))),
+        None => sink.emit("PayloadType", tr("the top-level PayloadType is missing", "最上位の PayloadType がありません"), Some(tr("add <key>PayloadType</key><string>Configuration</string>", "<key>PayloadType</key><string>Configuration</string> を追加してください"))),
         Some(Value::String(s)) if s == "Configuration" => {}
         Some(v) => sink.emit("PayloadType", tr(format!("the top-level PayloadType is {}, not \"Configuration\"", describe(v)), format!("最上位の PayloadType が {} で、\"Configuration\" ではありません", describe(v))), Some("a profile's top level has PayloadType Configuration; the payload goes inside PayloadContent".into())),
     },
@@ -64,9 +64,9 @@ pub static PAYLOAD_VERSION: Rule = Rule {
     fix: "Write <key>PayloadVersion</key><integer>1</integer>.",
     check: |ctx, sink| {
         let mut check = |path: String, d: &plist::Dictionary| match d.get("PayloadVersion") {
-            None => sink.emit(path, tr("PayloadVersion is missing".into(), "PayloadVersion がありません".into()), Some(tr("add <key>PayloadVersion</key><integer>1</integer>".into(), "<key>PayloadVersion</key><integer>1</integer> を追加してください".into()))),
+            None => sink.emit(path, tr("PayloadVersion is missing", "PayloadVersion がありません"), Some(tr("add <key>PayloadVersion</key><integer>1</integer>", "<key>PayloadVersion</key><integer>1</integer> を追加してください"))),
             Some(Value::Integer(i)) if i.as_signed() == Some(1) => {}
-            Some(v) => sink.emit(path, tr(format!("PayloadVersion is {}, not <integer>1</integer>", describe(v)), format!("PayloadVersion が {} で、<integer>1</integer> ではありません", describe(v))), Some(tr("write <integer>1</integer>".into(), "<integer>1</integer> と書いてください".into()))),
+            Some(v) => sink.emit(path, tr(format!("PayloadVersion is {}, not <integer>1</integer>", describe(v)), format!("PayloadVersion が {} で、<integer>1</integer> ではありません", describe(v))), Some(tr("write <integer>1</integer>", "<integer>1</integer> と書いてください"))),
         };
         check("PayloadVersion".into(), ctx.root);
         for (i, d) in ctx.payloads() {
@@ -87,8 +87,8 @@ pub static UUID_MISSING: Rule = Rule {
     fix: "Give each a unique UUID (profilegen derives them from the account).",
     check: |ctx, sink| {
         let mut check = |path: String, d: &plist::Dictionary| match d.get("PayloadUUID") {
-            None => sink.emit(path, tr("PayloadUUID is missing".into(), "PayloadUUID がありません".into()), None),
-            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, tr("PayloadUUID is empty".into(), "PayloadUUID が空です".into()), None),
+            None => sink.emit(path, tr("PayloadUUID is missing", "PayloadUUID がありません"), None),
+            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, tr("PayloadUUID is empty", "PayloadUUID が空です"), None),
             _ => {}
         };
         check("PayloadUUID".into(), ctx.root);
@@ -119,7 +119,7 @@ pub static UUID_DUPLICATE: Rule = Rule {
                 }
                 let key = u.trim().to_ascii_lowercase();
                 if let Some((first, _)) = seen.iter().find(|(_, k)| *k == key) {
-                    sink.emit(path, tr(format!("PayloadUUID {u:?} is also used at {first}"), format!("PayloadUUID {u:?} は {first} でも使われています")), Some(tr("give every payload its own UUID".into(), "ペイロードごとに別の UUID を付けてください".into())));
+                    sink.emit(path, tr(format!("PayloadUUID {u:?} is also used at {first}"), format!("PayloadUUID {u:?} は {first} でも使われています")), Some(tr("give every payload its own UUID", "ペイロードごとに別の UUID を付けてください")));
                 } else {
                     seen.push((path, key));
                 }
@@ -140,8 +140,8 @@ pub static IDENTIFIER_MISSING: Rule = Rule {
     fix: "Give the profile a reverse-DNS identifier (com.example.mail.taro) and each payload that identifier plus a suffix.",
     check: |ctx, sink| {
         let mut check = |path: String, d: &plist::Dictionary| match d.get("PayloadIdentifier") {
-            None => sink.emit(path, tr("PayloadIdentifier is missing".into(), "PayloadIdentifier がありません".into()), None),
-            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, tr("PayloadIdentifier is empty".into(), "PayloadIdentifier が空です".into()), None),
+            None => sink.emit(path, tr("PayloadIdentifier is missing", "PayloadIdentifier がありません"), None),
+            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, tr("PayloadIdentifier is empty", "PayloadIdentifier が空です"), None),
             _ => {}
         };
         check("PayloadIdentifier".into(), ctx.root);
@@ -243,7 +243,7 @@ pub static DUPLICATE_KEY: Rule = Rule {
     fix: "Keep one of the two keys, with the value you mean.",
     check: |ctx, sink| {
         for path in &ctx.duplicate_keys {
-            sink.emit(path.clone(), tr(format!("{path} is given twice in the same dictionary; only one value is used"), format!("{path} が同じ辞書に2回あります。使われるのは一方の値だけです")), Some(tr("remove one of them".into(), "どちらか一方を削除してください".into())));
+            sink.emit(path.clone(), tr(format!("{path} is given twice in the same dictionary; only one value is used"), format!("{path} が同じ辞書に2回あります。使われるのは一方の値だけです")), Some(tr("remove one of them", "どちらか一方を削除してください")));
         }
     },
 };
@@ -271,7 +271,7 @@ pub static UNKNOWN_PAYLOAD_TYPE: Rule = Rule {
                 Some(s) => sink.emit(path, tr(format!("{ty:?} is not a payload type of Apple's schema"), format!("{ty:?} はAppleのスキーマにないペイロードの種類です")), Some(tr(format!("did you mean {s}?"), format!("{s} のことですか?")))),
                 // Not close to any of Apple's types: an app's (or Apple's own) preference domain,
                 // legitimate as managed preferences on macOS, so say so rather than call it wrong.
-                None => sink.emit_at(Severity::Info, path, tr(format!("{ty:?} is not a payload type of Apple's schema"), format!("{ty:?} はAppleのスキーマにないペイロードの種類です")), Some(tr("fine as an app's managed preferences on macOS; iOS refuses a payload type it does not know".into(), "macOSのアプリの管理された設定としては有効です。iOSは知らない種類のペイロードを拒否します".into()))),
+                None => sink.emit_at(Severity::Info, path, tr(format!("{ty:?} is not a payload type of Apple's schema"), format!("{ty:?} はAppleのスキーマにないペイロードの種類です")), Some(tr("fine as an app's managed preferences on macOS; iOS refuses a payload type it does not know", "macOSのアプリの管理された設定としては有効です。iOSは知らない種類のペイロードを拒否します"))),
             }
         }
     },
@@ -500,9 +500,11 @@ fn emit_problems(
                 ),
                 suggestion.map(|s| tr(format!("did you mean {s}?"), format!("{s} のことですか?"))),
             ),
-            Problem::Deprecated { key, why } => {
-                sink.emit(format!("{prefix}{key}"), format!("{key}: {why}"), None)
-            }
+            Problem::Deprecated { key, why } => sink.emit(
+                format!("{prefix}{key}"),
+                format!("{key}: {}", tr(why.0, why.1)),
+                None,
+            ),
         }
     }
 }
