@@ -290,8 +290,14 @@ Examples:
   profilegen lint profiles/ --format sarif -o lint.sarif
   profilegen lint --explain PG201
   cat old.mobileconfig | profilegen lint -
+  profilegen lint --fix --diff old.mobileconfig         # what --fix would change
+  profilegen lint --fix --unsafe-fixes old.mobileconfig -o new.mobileconfig
 
-Exit status: 0 no finding at or above --fail-on, 1 findings, 2 could not run.";
+--fix applies the safe fixes (TLS switched on, a host's spaces, scheme or capitals, a port
+written as text); --unsafe-fixes also those that change what the account does (a mistyped or
+stale host replaced by the provider's, new UUIDs, a clear-text password removed). A signed file
+is re-signed with the signing options, or written unsigned with --unsign.
+Exit status: 0 no finding at or above --fail-on (after fixing), 1 findings, 2 could not run.";
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -317,9 +323,21 @@ pub struct LintArgs {
     /// Trust only these CA certificates (PEM) when verifying signed profiles
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    /// Write the report here instead of stdout
+    /// Write the report here instead of stdout; with --fix, write the fixed profile here (one input)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Repair what the rules know how to repair safely, rewriting each file in place
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, also apply fixes that change what the account does
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff of the XML and write nothing
+    #[arg(long)]
+    pub diff: bool,
+    /// Write a fixed signed profile unsigned (without it, a signed profile is re-signed with the signing options, or left alone)
+    #[arg(long)]
+    pub unsign: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
@@ -329,6 +347,8 @@ pub struct LintArgs {
     /// List every rule and exit
     #[arg(long)]
     pub list_rules: bool,
+    #[command(flatten)]
+    pub sign: SignArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -226,8 +226,24 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
         "署名付きプロファイルの検証で、この CA 証明書(PEM)だけを信頼します",
     ),
     (
-        "Write the report here instead of stdout",
-        "結果を標準出力の代わりにここへ書き出します",
+        "Write the report here instead of stdout; with --fix, write the fixed profile here (one input)",
+        "結果を標準出力の代わりにここへ書き出します。--fix では直したプロファイルをここへ書き出します(入力は1つ)",
+    ),
+    (
+        "Repair what the rules know how to repair safely, rewriting each file in place",
+        "ルールが安全に直せるものを直し、各ファイルをその場で書き換えます",
+    ),
+    (
+        "With --fix or --diff, also apply fixes that change what the account does",
+        "--fix か --diff で、アカウントの動作を変える修正も行います",
+    ),
+    (
+        "Print the fixes as a unified diff of the XML and write nothing",
+        "修正を XML の unified diff として表示し、何も書き込みません",
+    ),
+    (
+        "Write a fixed signed profile unsigned (without it, a signed profile is re-signed with the signing options, or left alone)",
+        "署名付きプロファイルを直したとき、署名なしで書き出します(指定しなければ署名オプションで署名し直すか、そのままにします)",
     ),
     (
         "Colour: auto (on a terminal, unless NO_COLOR is set), always, never",
@@ -379,8 +395,14 @@ const LINT_HELP: &str = "\
   profilegen lint profiles/ --format sarif -o lint.sarif
   profilegen lint --explain PG201
   cat old.mobileconfig | profilegen lint -
+  profilegen lint --fix --diff old.mobileconfig         # --fix で何が変わるか
+  profilegen lint --fix --unsafe-fixes old.mobileconfig -o new.mobileconfig
 
-終了ステータス: 0 --fail-on 以上の指摘なし、1 指摘あり、2 実行できず。";
+--fix は安全な修正(TLS をオン、ホスト名の空白・スキーム・大文字、文字列で書かれたポート)を行います。
+--unsafe-fixes ではアカウントの動作を変える修正(打ち間違えた・古いホストをプロバイダのものに、
+新しい UUID、平文のパスワードの削除)も行います。署名付きファイルは署名オプションで署名し直すか、
+--unsign で署名なしで書き出します。
+終了ステータス: 0 (修正後に)--fail-on 以上の指摘なし、1 指摘あり、2 実行できず。";
 
 const BULK_HELP: &str = "\
 CSV の列(見出し行が必要。UTF-8、BOM はあってもなくても可):

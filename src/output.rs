@@ -12,6 +12,8 @@ pub enum Mode {
     Public,
     /// 0600: the file holds a password or a key.
     Secret,
+    /// These permission bits exactly: a file rewritten in place keeps its mode.
+    Keep(u32),
 }
 
 /// What a path that is not a regular file is, in words ("a FIFO", "a character device", …).
@@ -142,6 +144,8 @@ pub fn write_atomic_checked(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -
             opts.mode(match mode {
                 Mode::Public => 0o644,
                 Mode::Secret => 0o600,
+                // Created private, then given the old file's bits (the umask does not apply).
+                Mode::Keep(_) => 0o600,
             });
         }
         match opts.open(&candidate) {
@@ -151,6 +155,11 @@ pub fn write_atomic_checked(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -
         }
     };
     let result = (|| -> std::io::Result<()> {
+        #[cfg(unix)]
+        if let Mode::Keep(bits) = mode {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(bits & 0o7777))?;
+        }
         file.write_all(bytes)?;
         if sync {
             file.sync_all()?;

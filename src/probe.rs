@@ -210,6 +210,7 @@ fn finding(
         path: format!("{}:{}", target.host, target.port),
         message,
         help: help.or_else(|| Some(rule.fix.to_string())),
+        fix: None,
     }
 }
 

@@ -298,13 +298,13 @@ pub struct Rendered {
 }
 
 /// Namespace for derived UUIDs: UUID v5 of the URL "urn:profilegen".
-fn namespace() -> Uuid {
+pub fn uuid_namespace() -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:profilegen")
 }
 
 fn make_uuid(mode: UuidMode, name: &str) -> String {
     let u = match mode {
-        UuidMode::Derived => Uuid::new_v5(&namespace(), name.as_bytes()),
+        UuidMode::Derived => Uuid::new_v5(&uuid_namespace(), name.as_bytes()),
         UuidMode::Random => Uuid::new_v4(),
     };
     u.hyphenated()

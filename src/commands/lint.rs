@@ -42,17 +42,23 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         overrides.insert(r.id.to_string(), None);
     }
     for spec in &args.severity {
-        let (id, level) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::input("--severity", format!("{spec:?} is not ID=LEVEL")))?;
+        let (id, level) = spec.split_once('=').ok_or_else(|| {
+            Error::input(
+                "--severity",
+                tr(
+                    format!("{spec:?} is not ID=LEVEL"),
+                    format!("{spec:?} は ID=LEVEL の形ではありません"),
+                ),
+            )
+        })?;
         let r = lint::rule(id).ok_or_else(|| unknown_rule("--severity", id))?;
-        let level =
-            match level.to_ascii_lowercase().as_str() {
-                "error" => Some(Severity::Error),
-                "warning" | "warn" => Some(Severity::Warning),
-                "info" => Some(Severity::Info),
-                "off" | "ignore" => None,
-                other => return Err(Error::input(
+        let level = match level.to_ascii_lowercase().as_str() {
+            "error" => Some(Severity::Error),
+            "warning" | "warn" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            "off" | "ignore" => None,
+            other => {
+                return Err(Error::input(
                     "--severity",
                     tr(
                         format!("{other:?} is not error, warning, info or off"),
@@ -60,8 +66,9 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
                             "{other:?} ではなく error、warning、info、off のどれかにしてください"
                         ),
                     ),
-                )),
-            };
+                ))
+            }
+        };
         overrides.insert(r.id.to_string(), level);
     }
     let trust = match &args.ca {
@@ -77,13 +84,88 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         now: now(),
     };
 
+    let fixing = args.fix || args.diff;
+    if args.unsafe_fixes && !fixing {
+        return Err(Error::input(
+            "--unsafe-fixes",
+            tr(
+                "give it with --fix or --diff",
+                "--fix か --diff と一緒に指定してください",
+            ),
+        ));
+    }
+    if args.unsign && !args.fix {
+        return Err(Error::input(
+            "--unsign",
+            tr("give it with --fix", "--fix と一緒に指定してください"),
+        ));
+    }
+    let mut fixer = if fixing {
+        Some(super::fix::Fixer {
+            allow: if args.unsafe_fixes {
+                lint::fix::Applicability::Unsafe
+            } else {
+                lint::fix::Applicability::Safe
+            },
+            diff: args.diff,
+            unsign: args.unsign,
+            signer: if args.diff {
+                None
+            } else {
+                super::load_signer(&args.sign, ctx)?
+            },
+            output: args.output.clone(),
+            fixed: 0,
+            files_changed: 0,
+            unsafe_left: 0,
+            held_back: 0,
+            diff_text: String::new(),
+        })
+    } else {
+        None
+    };
     let mut results: Vec<(String, Linted)> = Vec::new();
     let mut skipped = Skipped::default();
+    let mut inputs = Vec::new();
     for path in &args.paths {
-        for file in expand(path, &args.extension, &mut results, &mut skipped) {
+        inputs.extend(expand(path, &args.extension, &mut results, &mut skipped));
+    }
+    if fixing {
+        let to_stdin = inputs.iter().any(|f| f == Path::new("-"));
+        if args.output.is_some() && (inputs.len() != 1 || args.diff) {
+            return Err(Error::input(
+                "--output",
+                tr(
+                    "with --fix, -o names the fixed file of one input (and --diff writes nothing)",
+                    "--fix での -o は、入力1つの修正後のファイル名です(--diff では何も書きません)",
+                ),
+            ));
+        }
+        if to_stdin && args.output.is_none() && !args.diff {
+            return Err(Error::input(
+                "--fix",
+                tr(
+                    "standard input cannot be fixed in place: give -o FILE or --diff",
+                    "標準入力はその場で直せません。-o FILE か --diff を指定してください",
+                ),
+            ));
+        }
+    }
+    for file in inputs {
+        {
             let shown = file.display().to_string();
             let linted = match crate::output::read_limited(&file, MAX_SIZE) {
-                Ok(bytes) => lint::lint(&bytes, &opts),
+                Ok(bytes) => match fixer.as_mut() {
+                    // A file that cannot be written (or signed) is said, and the others go on.
+                    Some(f) => f
+                        .file(&shown, &file, &bytes, &opts, ctx)
+                        .unwrap_or_else(|e| {
+                            f.held_back += 1;
+                            ctx.warn(&e.to_string());
+                            lint::lint(&bytes, &opts)
+                        }),
+                    None => lint::lint(&bytes, &opts),
+                },
                 Err(e) => Linted {
                     findings: vec![unreadable(e.to_string())],
                     ..Linted::default()
@@ -102,30 +184,48 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     lint::cross_file(&mut results, &overrides);
     let mut said = Vec::new();
     if skipped.not_profiles > 0 {
-        said.push(format!(
-            "{} that {} not a profile (neither a property list nor a signed profile)",
-            crate::certs::plural(skipped.not_profiles, "file", "files"),
-            if skipped.not_profiles == 1 {
-                "is"
-            } else {
-                "are"
-            }
+        said.push(tr(
+            format!(
+                "{} that {} not a profile (neither a property list nor a signed profile)",
+                crate::certs::plural(skipped.not_profiles, "file", "files"),
+                if skipped.not_profiles == 1 {
+                    "is"
+                } else {
+                    "are"
+                }
+            ),
+            format!(
+                "プロファイルでない(プロパティリストでも署名付きプロファイルでもない)ファイル {} 件",
+                skipped.not_profiles
+            ),
         ));
     }
     if skipped.other_extension > 0 {
-        said.push(format!(
-            "{} with another extension than --extension",
-            crate::certs::plural(skipped.other_extension, "file", "files")
+        said.push(tr(
+            format!(
+                "{} with another extension than --extension",
+                crate::certs::plural(skipped.other_extension, "file", "files")
+            ),
+            format!(
+                "--extension と違う拡張子のファイル {} 件",
+                skipped.other_extension
+            ),
         ));
     }
     if skipped.unreadable > 0 {
-        said.push(format!(
-            "{} that could not be opened",
-            crate::certs::plural(skipped.unreadable, "file", "files")
+        said.push(tr(
+            format!(
+                "{} that could not be opened",
+                crate::certs::plural(skipped.unreadable, "file", "files")
+            ),
+            format!("開けなかったファイル {} 件", skipped.unreadable),
         ));
     }
     if !said.is_empty() {
-        ctx.info(&format!("lint: skipped {}", said.join(", ")));
+        ctx.info(&tr(
+            format!("lint: skipped {}", said.join(", ")),
+            format!("lint: {} を飛ばしました", said.join("、")),
+        ));
     }
     let reports: Vec<report::FileReport> = results
         .into_iter()
@@ -149,7 +249,22 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         LintFormat::Json => report::json(&reports),
         LintFormat::Sarif => report::sarif(&reports),
     };
+    if let Some(f) = &fixer {
+        let remaining = reports.iter().map(|r| r.findings.len()).sum();
+        if f.diff {
+            print(&f.diff_text)?;
+        }
+        ctx.info(&f.summary(remaining));
+        if f.diff {
+            return Ok(if failing {
+                Outcome::Findings
+            } else {
+                Outcome::Clean
+            });
+        }
+    }
     match &args.output {
+        Some(_) if fixing => print(&text)?,
         Some(p) if p != Path::new("-") => {
             crate::output::write_atomic(p, text.as_bytes(), crate::output::Mode::Public)?
         }
@@ -185,6 +300,7 @@ fn unreadable(message: String) -> Finding {
         path: String::new(),
         message,
         help: None,
+        fix: None,
     }
 }
 

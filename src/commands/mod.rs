@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod carriers;
+pub mod fix;
 pub mod inspect;
 pub mod lint;
 pub mod new;

@@ -58,6 +58,7 @@ fn finding(rule: &'static Rule, path: String, message: String, help: Option<Stri
         path,
         message,
         help: help.or_else(|| Some(rule.fix.to_string())),
+        fix: None,
     }
 }
 

@@ -5,6 +5,7 @@
 //! verifying a signed file), parses the plist with a depth limit, and runs every rule.
 
 pub mod declaration;
+pub mod fix;
 pub mod ja;
 pub mod report;
 pub mod rules;
@@ -85,6 +86,9 @@ pub struct Finding {
     pub path: String,
     pub message: String,
     pub help: Option<String>,
+    /// The change that removes the finding, when the rule knows one (`lint --fix`).
+    #[serde(skip)]
+    pub fix: Option<fix::Edit>,
 }
 
 /// Collects findings for one rule.
@@ -108,6 +112,13 @@ impl Sink<'_> {
         }
     }
 
+    /// Attaches a fix to the finding just emitted.
+    pub fn fix(&mut self, edit: fix::Edit) {
+        if let Some(f) = self.out.last_mut().filter(|f| f.rule == self.rule.id) {
+            f.fix = Some(edit);
+        }
+    }
+
     pub fn emit(
         &mut self,
         path: impl Into<String>,
@@ -123,6 +134,7 @@ impl Sink<'_> {
             // Every finding says what to do: the rule's own fix when the check has nothing
             // more specific.
             help: help.or_else(|| Some(self.rule.fix.to_string())),
+            fix: None,
         });
     }
 }
@@ -279,6 +291,7 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
             path: String::new(),
             message: msg,
             help: Some("the phone refuses a file it cannot read: \"The profile could not be installed\" (プロファイルをインストールできません)".into()),
+            fix: None,
         })
     };
     let parsed = match (&opened.error, &opened.content) {
@@ -497,6 +510,7 @@ pub fn cross_file(files: &mut [(String, Linted)], overrides: &BTreeMap<String, O
                             "give each profile its own UUIDs, or installing one replaces the other"
                                 .into(),
                         ),
+                        fix: None,
                     },
                 )),
                 Some(_) => {}
@@ -705,7 +719,7 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
 }
 
 /// The value at a finding's key path (`PayloadContent[0].EmailAddress`, `a.b[2].c`).
-fn value_at<'v>(root: &'v Dictionary, path: &str) -> Option<&'v Value> {
+pub(crate) fn value_at<'v>(root: &'v Dictionary, path: &str) -> Option<&'v Value> {
     let mut parts = path.split('.');
     let first = parts.next()?;
     let mut cur: Option<&Value> = None;
@@ -753,6 +767,7 @@ fn template_lines(content: &[u8]) -> Vec<Finding> {
                 "this file is a template, not a profile: render it, then lint the output",
                 "このファイルはプロファイルではなくテンプレートです。テンプレートを埋めてから、その出力を検査してください",
             )),
+            fix: None,
         });
         if out.len() >= 200 {
             break;

@@ -256,10 +256,30 @@ pub fn explain(r: &super::Rule, lang: crate::preset::Lang) -> String {
         let _ = writeln!(out, "  {l}");
     }
     let _ = writeln!(out, "\n{}:\n  {fix}", lang.pick("対処", "Fix"));
+    let _ = match super::fix::fixable(r.id) {
+        Some((a, what)) => writeln!(
+            out,
+            "\nlint --fix:\n  {what} ({})",
+            match (a, lang) {
+                (super::fix::Applicability::Safe, Lang::Ja) => "安全: --fix で適用",
+                (super::fix::Applicability::Unsafe, Lang::Ja) =>
+                    "unsafe: --fix --unsafe-fixes で適用",
+                (super::fix::Applicability::Safe, Lang::En) => "safe: applied by --fix",
+                (super::fix::Applicability::Unsafe, Lang::En) =>
+                    "unsafe: applied with --fix --unsafe-fixes",
+            }
+        ),
+        None => writeln!(
+            out,
+            "\nlint --fix:\n  {}",
+            lang.pick("自動の修正はありません", "no automatic fix")
+        ),
+    };
     out
 }
 
-/// The `--list-rules` table.
+/// The `--list-rules` table; the fourth column says whether `--fix` repairs the rule's findings
+/// (`fix`) or only `--fix --unsafe-fixes` does (`fix!`).
 pub fn list(lang: crate::preset::Lang) -> String {
     let mut out = String::new();
     for r in rules::ALL {
@@ -269,9 +289,15 @@ pub fn list(lang: crate::preset::Lang) -> String {
         };
         let sev = r.severity.word(lang);
         let pad = 8usize.saturating_sub(unicode_width::UnicodeWidthStr::width(sev));
+        // The fix column: "fix" (safe), "fix!" (unsafe) or nothing.
+        let fix = match super::fix::fixable(r.id) {
+            Some((super::fix::Applicability::Safe, _)) => "fix ",
+            Some((super::fix::Applicability::Unsafe, _)) => "fix!",
+            None => "    ",
+        };
         let _ = writeln!(
             out,
-            "{}  {sev}{} {:<28} {summary}",
+            "{}  {sev}{} {fix} {:<28} {summary}",
             r.id,
             " ".repeat(pad),
             r.name,

@@ -1,6 +1,7 @@
 //! Identifiers and UUIDs: shapes, reuse, collisions.
 
 use crate::i18n::tr;
+use crate::lint::fix::{self, Applicability, Edit};
 use crate::lint::{Rule, Severity};
 use plist::Value;
 
@@ -72,7 +73,8 @@ pub static WHITESPACE_IDENTIFIER: Rule = Rule {
         for (path, id) in ids {
             if let Some(id) = id {
                 if !id.trim().is_empty() && !super::leftovers::is_leftover(id) && id.chars().any(char::is_whitespace) {
-                    sink.emit(path, tr(format!("{id:?} contains white space"), format!("{id:?} に空白が含まれています")), Some(tr(format!("write {:?}", id.split_whitespace().collect::<Vec<_>>().join("")), format!("{:?} と書いてください", id.split_whitespace().collect::<Vec<_>>().join("")))));
+                    sink.emit(path.clone(), tr(format!("{id:?} contains white space"), format!("{id:?} に空白が含まれています")), Some(tr(format!("write {:?}", id.split_whitespace().collect::<Vec<_>>().join("")), format!("{:?} と書いてください", id.split_whitespace().collect::<Vec<_>>().join("")))));
+                    sink.fix(Edit::set(Applicability::Unsafe, path.clone(), Value::String(id.split_whitespace().collect())));
                 }
             }
         }
@@ -92,7 +94,11 @@ pub static UUID_SHAPE: Rule = Rule {
     check: |ctx, sink| {
         for (path, u) in uuids(ctx) {
             if !u.trim().is_empty() && !super::leftovers::is_leftover(u) && !canonical_uuid(u) {
-                sink.emit(path, tr(format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), format!("{u:?} は 8-4-4-4-12 の16進形式の UUID ではありません")), Some(tr("fine while it is unique; a canonical UUID (uuidgen) is clearer", "一意なら問題ありません。標準形式の UUID(uuidgen)の方が分かりやすくなります")));
+                sink.emit(path.clone(), tr(format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), format!("{u:?} は 8-4-4-4-12 の16進形式の UUID ではありません")), Some(tr("fine while it is unique; a canonical UUID (uuidgen) is clearer", "一意なら問題ありません。標準形式の UUID(uuidgen)の方が分かりやすくなります")));
+                let canonical = uuid::Uuid::parse_str(u.trim()).map(|x| x.hyphenated().encode_upper(&mut uuid::Uuid::encode_buffer()).to_string());
+                let profile_id = ctx.root.get("PayloadIdentifier").and_then(Value::as_string).unwrap_or("");
+                let new = canonical.unwrap_or_else(|_| fix::derived_uuid(profile_id, &path, u));
+                sink.fix(Edit::set(Applicability::Unsafe, path.clone(), Value::String(new)));
             }
         }
     },
@@ -111,7 +117,9 @@ pub static COPIED_UUID: Rule = Rule {
     check: |ctx, sink| {
         for (path, u) in uuids(ctx) {
             if KNOWN_COPIED_UUIDS.iter().any(|k| k.eq_ignore_ascii_case(u.trim())) {
-                sink.emit(path, tr(format!("{u} is a UUID copied between unrelated profiles"), format!("{u} は無関係のプロファイル間でコピーされた UUID です")), Some(tr("generate a fresh, per-account UUID", "アカウントごとに新しい UUID を作ってください")));
+                sink.emit(path.clone(), tr(format!("{u} is a UUID copied between unrelated profiles"), format!("{u} は無関係のプロファイル間でコピーされた UUID です")), Some(tr("generate a fresh, per-account UUID", "アカウントごとに新しい UUID を作ってください")));
+                let profile_id = ctx.root.get("PayloadIdentifier").and_then(Value::as_string).unwrap_or("");
+                sink.fix(Edit::set(Applicability::Unsafe, path.clone(), Value::String(fix::derived_uuid(profile_id, &path, u))));
             }
         }
     },

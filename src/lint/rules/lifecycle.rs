@@ -1,6 +1,7 @@
 //! Lifecycle: removal dates and removal restrictions.
 
 use crate::i18n::tr;
+use crate::lint::fix::{Change, Edit};
 use crate::lint::{Rule, Severity};
 use plist::Value;
 
@@ -20,6 +21,7 @@ pub static REMOVAL_DATE_PAST: Rule = Rule {
             let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
             if secs < ctx.now {
                 sink.emit("RemovalDate", tr(format!("RemovalDate {} is in the past", d.to_xml_format()), format!("RemovalDate {} は過去の日付です", d.to_xml_format())), Some(tr("remove it or set a future date", "削除するか、将来の日付にしてください")));
+                sink.fix(Edit::unsafe_(vec![Change::Remove("RemovalDate".into())]));
             }
         }
     },
@@ -39,6 +41,7 @@ pub static REMOVAL_DISALLOWED: Rule = Rule {
         // Mail profiles are installed by hand; MDM-delivered macOS profiles use the key legitimately.
         if !ctx.mails.is_empty() && ctx.root.get("PayloadRemovalDisallowed").and_then(Value::as_boolean) == Some(true) {
             sink.emit("PayloadRemovalDisallowed", tr("removal is disallowed; this needs a supervised device, and blocks replacing a stale profile", "削除が禁止されています。これには監視対象のデバイスが必要で、古いプロファイルの置き換えも妨げます"), Some(tr("remove the key", "このキーを削除してください")));
+            sink.fix(Edit::unsafe_(vec![Change::Remove("PayloadRemovalDisallowed".into())]));
         }
     },
 };

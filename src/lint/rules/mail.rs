@@ -2,6 +2,7 @@
 //! 「SSLで接続できません」, 「サーバの識別情報を検証できません」, 「アカウントエラー」 and 「メールを取得できません」.
 
 use crate::i18n::tr;
+use crate::lint::fix::{Applicability, Change, Edit};
 use crate::lint::{Ctx, Mail, Rule, ServerKeys, Severity, INCOMING, OUTGOING};
 use crate::preset::{Server, Status, UsernameRule};
 use crate::schema::edit_distance;
@@ -64,11 +65,16 @@ pub static SSL_OFF: Rule = Rule {
             if is_loopback(host) || m.port(k.port).is_some_and(|p| IMPLICIT_TLS_PORTS.contains(&p)) {
                 continue; // loopback bridges legitimately run without TLS; PG202 covers SSL ports
             }
+            // Turning TLS on is safe on the ports that have a TLS form (993/995/465 implicit,
+            // 587/143/110/25 STARTTLS, or none written); elsewhere nobody knows what answers.
+            let standard = m.port(k.port).is_none_or(|p| [993, 995, 465, 587, 143, 110, 25].contains(&p));
+            let edit = Edit::set(if standard { Applicability::Safe } else { Applicability::Unsafe }, m.path(k.ssl), Value::Boolean(true));
             match m.flag(k.ssl) {
-                Some(true) => {}
+                Some(true) => continue,
                 Some(false) => sink.emit(m.path(k.ssl), tr(format!("TLS is off for the {} server {host}", k.label), format!("{}サーバ {host} のTLSがオフです", side(k))), Some(tr(format!("set {} to <true/>", k.ssl), format!("{} を <true/> にしてください", k.ssl)))),
                 None => sink.emit(m.path(k.ssl), tr(format!("{} is missing, so TLS is off for the {} server {host} (Apple's default is false)", k.ssl, k.label), format!("{} がないため、{}サーバ {host} のTLSがオフです(Appleの既定値は false)", k.ssl, side(k))), Some(tr(format!("add <key>{}</key><true/>", k.ssl), format!("<key>{}</key><true/> を追加してください", k.ssl)))),
             }
+            sink.fix(edit);
         }
     },
 };
@@ -89,6 +95,7 @@ pub static SSL_PORT_MISMATCH: Rule = Rule {
             if IMPLICIT_TLS_PORTS.contains(&port) && m.flag(k.ssl) != Some(true) {
                 let host = m.string(k.host).unwrap_or("?");
                 sink.emit(m.path(k.ssl), tr(format!("port {port} of {host} needs TLS, but {} is {}", k.ssl, if m.flag(k.ssl).is_some() { "false" } else { "missing (false)" }), format!("{host} のポート {port} はTLSが必要ですが、{} が{}", k.ssl, if m.flag(k.ssl).is_some() { "false です" } else { "ありません(false)" })), Some(tr(format!("set {} to <true/>", k.ssl), format!("{} を <true/> にしてください", k.ssl))));
+                sink.fix(Edit::set(Applicability::Safe, m.path(k.ssl), Value::Boolean(true)));
             }
         }
     },
@@ -122,6 +129,7 @@ pub static PLAINTEXT_PORT: Rule = Rule {
             }
             let name = m.preset.map_or("", |p| p.name_en.as_str());
             sink.emit(m.path(k.port), tr(format!("{} port {port} is a plain-text port; {name} serves {} on {}", k.label, expected.host, expected.ports().map(|p| p.to_string()).collect::<Vec<_>>().join(" or ")), format!("{}のポート {port} は平文のポートです。{name} の {} はポート {} です", side(k), expected.host, expected.ports().map(|p| p.to_string()).collect::<Vec<_>>().join(" か "))), Some(tr(format!("use port {} with {} = true", expected.port, k.ssl), format!("ポート {} を {} = true で使ってください", expected.port, k.ssl))));
+            sink.fix(Edit::unsafe_(vec![Change::Set(m.path(k.port), Value::Integer(expected.port.into())), Change::Set(m.path(k.ssl), Value::Boolean(true))]));
         }
     },
 };
@@ -144,11 +152,14 @@ pub static IME_TEXT: Rule = Rule {
                     let what = crate::text::invisible(c).unwrap_or("invisible character");
                     let cleaned: String = v.chars().filter(|c| crate::text::invisible(*c).is_none()).collect();
                     sink.emit(m.path(key), tr(format!("{key} holds an invisible character ({what}, U+{:04X}) at position {}", c as u32, i + 1), format!("{key} の{}文字目に見えない文字({what}、U+{:04X})があります", i + 1, c as u32)), Some(tr(format!("write {cleaned:?}"), format!("{cleaned:?} と書いてください"))));
+                    let (half, _) = crate::text::halfwidth(&cleaned);
+                    sink.fix(Edit::set(Applicability::Safe, m.path(key), Value::String(half)));
                     continue;
                 }
                 let (half, changed) = crate::text::halfwidth(v);
                 if changed {
                     sink.emit(m.path(key), tr(format!("{key} {v:?} is typed in full-width characters"), format!("{key} の {v:?} が全角で入力されています")), Some(tr(format!("write {half:?}"), format!("{half:?} と書いてください"))));
+                    sink.fix(Edit::set(Applicability::Safe, m.path(key), Value::String(half)));
                 }
             }
         }
@@ -181,6 +192,8 @@ pub static WRONG_DIRECTION_PORT: Rule = Rule {
             if wrong.contains(&port) {
                 let host = m.string(k.host).unwrap_or("?");
                 sink.emit(m.path(k.port), tr(format!("the {} server {host} is set to port {port}, which is {what}'s port", k.label), format!("{}サーバ {host} のポートが {port} ですが、これは{what}のポートです", side(k))), Some(tr(format!("use {right} for the {} server", k.label), format!("{}サーバには {right} を使ってください", side(k)))));
+                let port = preset_server(m, k).map_or(if k.label == "outgoing" { 587 } else if m.is_pop() { 995 } else { 993 }, |s| s.port);
+                sink.fix(Edit::unsafe_(vec![Change::Set(m.path(k.port), Value::Integer(port.into())), Change::Set(m.path(k.ssl), Value::Boolean(true))]));
             }
         }
     },
@@ -208,6 +221,9 @@ pub static MISSING_PORT: Rule = Rule {
                     Some(s) => tr(format!("add <key>{}</key><integer>{}</integer>", k.port, s.port), format!("<key>{}</key><integer>{}</integer> を追加してください", k.port, s.port)),
                     None => tr(format!("add {} explicitly", k.port), format!("{} を明示してください", k.port)),
                 }));
+                if let Some(s) = preset_server(m, k) {
+                    sink.fix(Edit::set(Applicability::Unsafe, m.path(k.port), Value::Integer(s.port.into())));
+                }
             }
         }
     },
@@ -289,7 +305,10 @@ pub static HOST_INVALID: Rule = Rule {
                 continue; // PG501/PG502 report it
             }
             if let Some((msg, fixed)) = host_problem(host) {
-                sink.emit(m.path(k.host), msg, fixed.map(|f| format!("write {f:?}")));
+                sink.emit(m.path(k.host), msg, fixed.as_ref().map(|f| tr(format!("write {f:?}"), format!("{f:?} と書いてください"))));
+                if let Some(f) = fixed.filter(|f| host_problem(f).is_none()) {
+                    sink.fix(Edit::set(Applicability::Safe, m.path(k.host), Value::String(f)));
+                }
             }
         }
     },
@@ -310,6 +329,7 @@ pub static HOST_UPPERCASE: Rule = Rule {
             let Some(host) = m.string(k.host) else { continue };
             if host_problem(host).is_none() && !crate::lint::rules::leftovers::is_leftover(host) && host.chars().any(|c| c.is_ascii_uppercase()) {
                 sink.emit(m.path(k.host), tr(format!("{host:?} has capital letters"), format!("{host:?} に大文字があります")), Some(tr(format!("write {:?}", host.to_ascii_lowercase()), format!("{:?} と書いてください", host.to_ascii_lowercase()))));
+                sink.fix(Edit::set(Applicability::Safe, m.path(k.host), Value::String(host.to_ascii_lowercase())));
             }
         }
     },
@@ -350,6 +370,7 @@ pub static HOST_TYPO: Rule = Rule {
             let Some(host) = m.string(k.host) else { continue };
             if let Some(right) = typo_of(host, known) {
                 sink.emit(m.path(k.host), tr(format!("{host:?} looks like a typo of {right}"), format!("{host:?} は {right} の打ち間違いのようです")), Some(tr(format!("did you mean {right}?"), format!("{right} のことですか?"))));
+                sink.fix(Edit::set(Applicability::Unsafe, m.path(k.host), Value::String(right.to_string())));
             }
         }
     },
@@ -397,12 +418,15 @@ pub static STALE_SETTINGS: Rule = Rule {
                         format!("{}の {} のポートは {} で、{port} ではありません", preset.name, expected.host, ports.join(" か ")),
                     );
                     let help = Some(tr(format!("use port {}", expected.port), format!("ポート {} を使ってください", expected.port)));
+                    let edit = Edit::unsafe_(vec![Change::Set(m.path(k.port), Value::Integer(expected.port.into())), Change::Set(m.path(k.ssl), Value::Boolean(true))]);
                     // A port of the other direction's protocol is PG215's.
                     let other = if k.label == "outgoing" { INCOMING_ONLY_PORTS } else { OUTGOING_ONLY_PORTS };
                     if refused {
                         sink.emit(m.path(k.port), tr(format!("{msg}: port {port} is refused or blocked, so the phone cannot connect"), format!("{msg}: ポート {port} は拒否または遮断されるため、iPhoneは接続できません")), help);
+                        sink.fix(edit);
                     } else if !listed && !other.contains(&port) {
                         sink.emit_at(Severity::Warning, m.path(k.port), msg, help);
+                        sink.fix(edit);
                     }
                 }
             } else if host_problem(host).is_none() && typo_of(host, known).is_none() && ctx.preset_of_host(&h).is_none() {
@@ -410,10 +434,13 @@ pub static STALE_SETTINGS: Rule = Rule {
                     format!("use {} (`profilegen carriers show {}`)", expected.host, preset.id),
                     format!("{} を使ってください(`profilegen carriers show {}`)", expected.host, preset.id),
                 ));
+                let edit = Edit::set(Applicability::Unsafe, m.path(k.host), Value::String(expected.host.clone()));
                 if site(&h) != site(&expected.host) {
                     sink.emit(m.path(k.host), tr(format!("{host} is not {}'s {} server {}: it is outside {}, so the phone cannot log in there", preset.name_en, k.label, expected.host, site(&expected.host)), format!("{host} は{}の{}サーバ {} ではありません。{} の外にあるため、iPhoneはそこにログインできません", preset.name, side(k), expected.host, site(&expected.host))), help);
+                    sink.fix(edit);
                 } else {
                     sink.emit_at(Severity::Warning, m.path(k.host), tr(format!("{host} is not {}'s {} server {}", preset.name_en, k.label, expected.host), format!("{host} は{}の{}サーバ {} ではありません", preset.name, side(k), expected.host)), help);
+                    sink.fix(edit);
                 }
             }
         }
@@ -451,6 +478,9 @@ pub static PROVIDER_MISMATCH: Rule = Rule {
                     ),
                     preset_server(m, k).map(|s| tr(format!("use {}", s.host), format!("{} を使ってください", s.host))),
                 );
+                if let Some(s) = preset_server(m, k) {
+                    sink.fix(Edit::set(Applicability::Unsafe, m.path(k.host), Value::String(s.host.clone())));
+                }
             }
         }
     },
@@ -478,8 +508,15 @@ pub static USERNAME: Rule = Rule {
             let is_local = user == addr.local;
             let name = m.preset.map_or("", |p| p.name_en.as_str());
             match expected.username {
-                UsernameRule::Email if !is_full => sink.emit(m.path(k.username), tr(format!("{name} expects the full address as the {} username, not {user:?}", k.label), format!("{name} の{}ユーザ名はアドレス全体です({user:?} ではありません)", side(k))), Some(tr(format!("write {full:?}"), format!("{full:?} と書いてください")))),
-                UsernameRule::LocalPart if !is_full && !is_local => sink.emit(m.path(k.username), tr(format!("{name} expects {:?} (or the full address) as the {} username, not {user:?}", addr.local, k.label), format!("{name} の{}ユーザ名は {:?}(またはアドレス全体)です({user:?} ではありません)", side(k), addr.local)), Some(tr(format!("write {:?}", addr.local), format!("{:?} と書いてください", addr.local)))),
+                UsernameRule::Email if !is_full => {
+                    sink.emit(m.path(k.username), tr(format!("{name} expects the full address as the {} username, not {user:?}", k.label), format!("{name} の{}ユーザ名はアドレス全体です({user:?} ではありません)", side(k))), Some(tr(format!("write {full:?}"), format!("{full:?} と書いてください"))));
+                    sink.fix(Edit::set(Applicability::Unsafe, m.path(k.username), Value::String(full.clone())));
+                }
+
+                UsernameRule::LocalPart if !is_full && !is_local => {
+                    sink.emit(m.path(k.username), tr(format!("{name} expects {:?} (or the full address) as the {} username, not {user:?}", addr.local, k.label), format!("{name} の{}ユーザ名は {:?}(またはアドレス全体)です({user:?} ではありません)", side(k), addr.local)), Some(tr(format!("write {:?}", addr.local), format!("{:?} と書いてください", addr.local))));
+                    sink.fix(Edit::set(Applicability::Unsafe, m.path(k.username), Value::String(addr.local.clone())));
+                }
                 UsernameRule::Ask if is_full || is_local => sink.emit(m.path(k.username), tr(format!("{name} logs in with an ID of its own, not the address"), format!("{name} のログインにはアドレスではなく専用のIDを使います")), Some(tr("use the provider's login ID, or leave the username out so the phone asks", "プロバイダのログインIDを使うか、ユーザ名を書かずにiPhoneに尋ねさせてください"))),
                 _ => {}
             }
@@ -506,6 +543,7 @@ pub static AUTH_NONE: Rule = Rule {
             let known = preset_server(m, k).is_some() || ctx.preset_of_host(host).is_some();
             if known {
                 sink.emit(m.path(k.auth), tr(format!("{} authentication is EmailAuthNone, but {host} requires a password", k.label), format!("{}の認証が EmailAuthNone ですが、{host} はパスワードが必要です", side(k))), Some(tr("use EmailAuthPassword", "EmailAuthPassword を使ってください")));
+                sink.fix(Edit::set(Applicability::Unsafe, m.path(k.auth), Value::String("EmailAuthPassword".into())));
             }
         }
     },
@@ -535,7 +573,8 @@ pub static CLEAR_PASSWORD: Rule = Rule {
                     "OutgoingPassword" => tr("the outgoing mail password", "送信メールのパスワード"),
                     _ => tr(format!("{key} of the {ty} payload"), format!("{ty} ペイロードの {key} ")),
                 };
-                sink.emit(path, tr(format!("{what} is stored in clear text"), format!("{what}が平文で入っています")), Some(tr("remove it; the phone asks for it during installation", "削除してください。インストール時にiPhoneが尋ねます")));
+                sink.emit(path.clone(), tr(format!("{what} is stored in clear text"), format!("{what}が平文で入っています")), Some(tr("remove it; the phone asks for it during installation", "削除してください。インストール時にiPhoneが尋ねます")));
+                sink.fix(Edit::unsafe_(vec![Change::Remove(path)]));
             }
         }
     },
@@ -590,6 +629,7 @@ pub static EMPTY_CREDENTIAL: Rule = Rule {
             for key in [INCOMING.username, OUTGOING.username, INCOMING.password, OUTGOING.password, "EmailAddress"] {
                 if m.string(key).is_some_and(|s| s.trim().is_empty()) {
                     sink.emit(m.path(key), tr(format!("{key} is an empty string"), format!("{key} が空文字列です")), Some(tr(format!("remove {key} so the phone asks for it"), format!("{key} を削除すれば、iPhoneが尋ねます"))));
+                    sink.fix(Edit::safe(vec![Change::Remove(m.path(key))]));
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! Structure: is it a profile, and do its keys have the types and values Apple's schema allows.
 
 use crate::i18n::tr;
+use crate::lint::fix::{self, Applicability, Change, Edit};
 use crate::lint::{Ctx, Rule, Severity, Sink};
 use crate::schema::{self, Allowed, Problem};
 use plist::Value;
@@ -31,6 +32,7 @@ pub static JUNK_BEFORE_DECLARATION: Rule = Rule {
     check: |ctx, sink| {
         if ctx.junk_before_declaration {
             sink.emit("", tr("bytes before the XML declaration", "XML宣言の前にバイトがあります"), Some(tr("remove the leading white space", "先頭の空白を削除してください")));
+            sink.fix(Edit::safe(vec![Change::Rewrite]));
         }
     },
 };
@@ -63,10 +65,13 @@ pub static PAYLOAD_VERSION: Rule = Rule {
     example: "<key>PayloadVersion</key><real>1.0</real>",
     fix: "Write <key>PayloadVersion</key><integer>1</integer>.",
     check: |ctx, sink| {
-        let mut check = |path: String, d: &plist::Dictionary| match d.get("PayloadVersion") {
-            None => sink.emit(path, tr("PayloadVersion is missing", "PayloadVersion がありません"), Some(tr("add <key>PayloadVersion</key><integer>1</integer>", "<key>PayloadVersion</key><integer>1</integer> を追加してください"))),
-            Some(Value::Integer(i)) if i.as_signed() == Some(1) => {}
-            Some(v) => sink.emit(path, tr(format!("PayloadVersion is {}, not <integer>1</integer>", describe(v)), format!("PayloadVersion が {} で、<integer>1</integer> ではありません", describe(v))), Some(tr("write <integer>1</integer>", "<integer>1</integer> と書いてください"))),
+        let mut check = |path: String, d: &plist::Dictionary| {
+            match d.get("PayloadVersion") {
+                None => sink.emit(path.clone(), tr("PayloadVersion is missing", "PayloadVersion がありません"), Some(tr("add <key>PayloadVersion</key><integer>1</integer>", "<key>PayloadVersion</key><integer>1</integer> を追加してください"))),
+                Some(Value::Integer(i)) if i.as_signed() == Some(1) => return,
+                Some(v) => sink.emit(path.clone(), tr(format!("PayloadVersion is {}, not <integer>1</integer>", describe(v)), format!("PayloadVersion が {} で、<integer>1</integer> ではありません", describe(v))), Some(tr("write <integer>1</integer>", "<integer>1</integer> と書いてください"))),
+            }
+            sink.fix(Edit::set(Applicability::Safe, path, Value::Integer(1.into())));
         };
         check("PayloadVersion".into(), ctx.root);
         for (i, d) in ctx.payloads() {
@@ -86,10 +91,15 @@ pub static UUID_MISSING: Rule = Rule {
     example: "<key>PayloadUUID</key><string></string>",
     fix: "Give each a unique UUID (profilegen derives them from the account).",
     check: |ctx, sink| {
-        let mut check = |path: String, d: &plist::Dictionary| match d.get("PayloadUUID") {
-            None => sink.emit(path, tr("PayloadUUID is missing", "PayloadUUID がありません"), None),
-            Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path, tr("PayloadUUID is empty", "PayloadUUID が空です"), None),
-            _ => {}
+        let profile_id = ctx.root.get("PayloadIdentifier").and_then(Value::as_string).unwrap_or("");
+        let mut check = |path: String, d: &plist::Dictionary| {
+            match d.get("PayloadUUID") {
+                None => sink.emit(path.clone(), tr("PayloadUUID is missing", "PayloadUUID がありません"), None),
+                Some(Value::String(s)) if s.trim().is_empty() => sink.emit(path.clone(), tr("PayloadUUID is empty", "PayloadUUID が空です"), None),
+                _ => return,
+            }
+            let id = d.get("PayloadIdentifier").and_then(Value::as_string).unwrap_or("");
+            sink.fix(Edit::set(Applicability::Unsafe, path.clone(), Value::String(fix::derived_uuid(profile_id, &path, id))));
         };
         check("PayloadUUID".into(), ctx.root);
         for (i, d) in ctx.payloads() {
@@ -119,7 +129,10 @@ pub static UUID_DUPLICATE: Rule = Rule {
                 }
                 let key = u.trim().to_ascii_lowercase();
                 if let Some((first, _)) = seen.iter().find(|(_, k)| *k == key) {
-                    sink.emit(path, tr(format!("PayloadUUID {u:?} is also used at {first}"), format!("PayloadUUID {u:?} は {first} でも使われています")), Some(tr("give every payload its own UUID", "ペイロードごとに別の UUID を付けてください")));
+                    sink.emit(path.clone(), tr(format!("PayloadUUID {u:?} is also used at {first}"), format!("PayloadUUID {u:?} は {first} でも使われています")), Some(tr("give every payload its own UUID", "ペイロードごとに別の UUID を付けてください")));
+                    let profile_id = ctx.root.get("PayloadIdentifier").and_then(Value::as_string).unwrap_or("");
+                    let id = d.get("PayloadIdentifier").and_then(Value::as_string).unwrap_or("");
+                    sink.fix(Edit::set(Applicability::Unsafe, path.clone(), Value::String(fix::derived_uuid(profile_id, &path, id))));
                 } else {
                     seen.push((path, key));
                 }
@@ -244,6 +257,7 @@ pub static DUPLICATE_KEY: Rule = Rule {
     check: |ctx, sink| {
         for path in &ctx.duplicate_keys {
             sink.emit(path.clone(), tr(format!("{path} is given twice in the same dictionary; only one value is used"), format!("{path} が同じ辞書に2回あります。使われるのは一方の値だけです")), Some(tr("remove one of them", "どちらか一方を削除してください")));
+            sink.fix(Edit::unsafe_(vec![Change::Rewrite]));
         }
     },
 };
@@ -377,7 +391,7 @@ fn allowed_text(a: Allowed) -> String {
 fn schema_problems(ctx: &Ctx<'_>, sink: &mut Sink<'_>, pick: impl Fn(&Problem) -> bool) {
     // Six rules report from one schema check, made once per file.
     for (prefix, problems) in ctx.schema_check.get_or_init(|| check_schema(ctx)) {
-        emit_problems(sink, prefix, problems.clone(), &pick);
+        emit_problems(ctx, sink, prefix, problems.clone(), &pick);
     }
 }
 
@@ -423,6 +437,7 @@ pub fn check_schema(ctx: &Ctx<'_>) -> Vec<(String, Vec<Problem>)> {
 }
 
 fn emit_problems(
+    ctx: &Ctx<'_>,
     sink: &mut Sink<'_>,
     prefix: &str,
     problems: Vec<Problem>,
@@ -471,6 +486,12 @@ fn emit_problems(
                         format!("{} で書いてください", expected.tag()),
                     )),
                 );
+                let path = format!("{prefix}{key}");
+                if let Some(v) =
+                    crate::lint::value_at(ctx.root, &path).and_then(|v| converted(v, expected))
+                {
+                    sink.fix(Edit::set(Applicability::Safe, path, v));
+                }
             }
             Problem::NotAllowed {
                 key,
@@ -506,5 +527,39 @@ fn emit_problems(
                 None,
             ),
         }
+    }
+}
+
+/// `v` written with the schema's type, when that loses nothing: "993" or 993.0 → 993,
+/// "true" / "false" → a boolean, 1 / 0 → a boolean, 993 → "993" where a string is wanted.
+fn converted(v: &Value, expected: crate::schema::PlistType) -> Option<Value> {
+    use crate::schema::PlistType as T;
+    match (expected, v) {
+        (T::Integer, Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(|i| Value::Integer(i.into())),
+        (T::Integer, Value::Real(r)) if r.fract() == 0.0 && r.abs() < 1e15 => {
+            Some(Value::Integer((*r as i64).into()))
+        }
+        (T::Boolean, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" => Some(Value::Boolean(true)),
+            "false" | "no" => Some(Value::Boolean(false)),
+            _ => None,
+        },
+        (T::Boolean, Value::Integer(i)) => match i.as_signed() {
+            Some(1) => Some(Value::Boolean(true)),
+            Some(0) => Some(Value::Boolean(false)),
+            _ => None,
+        },
+        (T::String, Value::Integer(i)) => Some(Value::String(i.to_string())),
+        (T::Real, Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|r| r.is_finite())
+            .map(Value::Real),
+        _ => None,
     }
 }
