@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::i18n::tr;
 use crate::output::{self, Mode};
 use crate::preset::Registry;
-use crate::profile::{Payload, Secret};
+use crate::profile::Secret;
 use crate::render::{self, Request, Templates};
 use crate::sign::Signer;
 use rayon::prelude::*;
@@ -368,7 +368,6 @@ fn write_row(
 ) -> RowResult {
     // A worker thread's messages speak the run's language.
     crate::i18n::set_lang(opts.base.lang);
-    let Payload::Mail(m) = &r.profile.content[0];
     let mut res = RowResult {
         line,
         email,
@@ -377,7 +376,7 @@ fn write_row(
         uuid: Some(r.profile.uuid.clone()),
         sha256: None,
         signed: opts.signer.is_some(),
-        has_password: m.incoming_password.is_some(),
+        has_password: r.profile.holds_secret(),
         status: Status::Checked,
     };
     let path = opts.out_dir.join(&r.file_name);
@@ -746,8 +745,7 @@ fn pass(
                     email,
                     result: Ok((r, xml)),
                 }) => {
-                    let Payload::Mail(m) = &r.profile.content[0];
-                    let address = m.email_address.clone().unwrap_or_default().to_lowercase();
+                    let address = r.profile.email_address().unwrap_or_default().to_lowercase();
                     if let Some(first) = claims.emails.get(&key_hash(&address)) {
                         claimed.push(Err(failed(
                             line,

@@ -1,7 +1,7 @@
 //! Command-line definitions. The help text lives here, next to the flags it describes.
 
 use crate::preset::Lang;
-use crate::render::{Protocol, DEFAULT_IDENTIFIER_PREFIX};
+use crate::render::{AccountKind, Platform, Protocol, ServerOverrides, DEFAULT_IDENTIFIER_PREFIX};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -129,6 +129,27 @@ pub struct ProbeArgs {
     /// Exit with 1 when a finding is at least this severe
     #[arg(long, value_enum, default_value = "error", value_name = "LEVEL")]
     pub fail_on: crate::lint::Severity,
+}
+
+fn parse_account(s: &str) -> Result<AccountKind, String> {
+    s.parse()
+}
+
+fn parse_platform(s: &str) -> Result<Platform, String> {
+    s.parse()
+}
+
+impl From<ServerArgs> for ServerOverrides {
+    fn from(a: ServerArgs) -> ServerOverrides {
+        ServerOverrides {
+            imap_host: a.imap_host,
+            imap_port: a.imap_port,
+            pop_host: a.pop_host,
+            pop_port: a.pop_port,
+            smtp_host: a.smtp_host,
+            smtp_port: a.smtp_port,
+        }
+    }
 }
 
 /// `ADDR:PORT` or `NAME:PORT` (`localhost:8080`): the first address the name resolves to, IPv4
@@ -475,6 +496,26 @@ pub struct NewArgs {
     /// Incoming protocol [default: imap, or pop when the provider has only POP]
     #[arg(long, value_enum)]
     pub protocol: Option<Protocol>,
+
+    /// Account kind: mail (IMAP/POP), exchange (Exchange ActiveSync, OAuth sign-in on the phone), google (Google sign-in on the phone) [default: the provider's]
+    #[arg(long, value_name = "KIND", value_parser = parse_account)]
+    pub account: Option<AccountKind>,
+
+    /// Add the provider's calendars and/or contacts to a mail account, e.g. calendar,contacts
+    #[arg(long, value_name = "LIST")]
+    pub with: Option<String>,
+
+    /// Exchange server of an on-premises Exchange [default: the provider's, or outlook.office365.com]
+    #[arg(long, value_name = "HOST")]
+    pub exchange_host: Option<String>,
+
+    /// Exchange with a password instead of OAuth (servers without modern authentication)
+    #[arg(long)]
+    pub no_oauth: bool,
+
+    /// Platform: ios, or macos (where Exchange ActiveSync and Google payloads do not exist) [default: ios]
+    #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
+    pub platform: Option<Platform>,
 
     /// Login name for both servers, replacing the preset's rule (e.g. docomo's dアカウントID)
     #[arg(short, long)]

@@ -86,6 +86,26 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
         "受信プロトコル [既定: imap。プロバイダが POP だけなら pop]",
     ),
     (
+        "Account kind: mail (IMAP/POP), exchange (Exchange ActiveSync, OAuth sign-in on the phone), google (Google sign-in on the phone) [default: the provider's]",
+        "アカウントの種類: mail(IMAP/POP)、exchange(Exchange ActiveSync。iPhone で OAuth サインイン)、google(iPhone で Google にサインイン) [既定: プロバイダのもの]",
+    ),
+    (
+        "Add the provider's calendars and/or contacts to a mail account, e.g. calendar,contacts",
+        "メールアカウントにプロバイダのカレンダーや連絡先を加えます。例: calendar,contacts",
+    ),
+    (
+        "Exchange server of an on-premises Exchange [default: the provider's, or outlook.office365.com]",
+        "オンプレミスの Exchange サーバ [既定: プロバイダのもの、または outlook.office365.com]",
+    ),
+    (
+        "Exchange with a password instead of OAuth (servers without modern authentication)",
+        "OAuth の代わりにパスワードで Exchange に接続します(先進認証のないサーバ用)",
+    ),
+    (
+        "Platform: ios, or macos (where Exchange ActiveSync and Google payloads do not exist) [default: ios]",
+        "プラットフォーム: ios、または macos(Exchange ActiveSync と Google のペイロードはありません) [既定: ios]",
+    ),
+    (
         "Login name for both servers, replacing the preset's rule (e.g. docomo's dアカウントID)",
         "受信・送信サーバのログイン名。プリセットの規則の代わりに使います(例: docomo の dアカウントID)",
     ),

@@ -200,8 +200,8 @@ impl Msg {
                 "{provider} のユーザ名はメールアドレスから分かりません。インストール時にiPhoneが尋ねます(--username で指定することもできます)",
             ),
             Msg::NewWrote => (
-                "wrote {path}{signed} ({preset}: incoming {incoming}, outgoing {outgoing}, TLS on both)",
-                "{path} に書き込みました{signed}({preset}: 受信 {incoming}、送信 {outgoing}、どちらもTLS)",
+                "wrote {path}{signed} ({preset}: {accounts})",
+                "{path} に書き込みました{signed}({preset}: {accounts})",
             ),
             Msg::NewSigned => (
                 ", signed",

@@ -92,6 +92,27 @@ impl Server {
     }
 }
 
+/// Exchange ActiveSync settings (Exchange Online: `outlook.office365.com` with OAuth).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeSettings {
+    pub host: String,
+    /// Sign-in through the provider's OAuth page after installation; no password.
+    pub oauth: bool,
+}
+
+/// A CalDAV or CardDAV server.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DavServer {
+    pub host: String,
+    pub port: u16,
+    /// The principal URL, when the server's own discovery does not find it.
+    #[serde(default)]
+    pub principal_url: Option<String>,
+    pub username: UsernameRule,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Note {
@@ -138,6 +159,18 @@ pub struct Preset {
     pub smtp: Option<Server>,
     #[serde(default)]
     pub unsupported: Option<Unsupported>,
+    /// An Exchange ActiveSync account (iOS); for these addresses it is the default kind.
+    #[serde(default)]
+    pub exchange: Option<ExchangeSettings>,
+    /// Apple's Google account payload is offered (iOS; the user signs in to Google).
+    #[serde(default)]
+    pub google: bool,
+    /// Calendars, with the same login as mail.
+    #[serde(default)]
+    pub caldav: Option<DavServer>,
+    /// Contacts, with the same login as mail.
+    #[serde(default)]
+    pub carddav: Option<DavServer>,
     #[serde(default)]
     pub notes: Vec<Note>,
     #[serde(default)]
@@ -257,8 +290,18 @@ impl Preset {
                 ))
             }
             (Status::Unsupported, Some(_)) => {
-                for (name, s) in [("imap", &self.imap), ("pop", &self.pop), ("smtp", &self.smtp)] {
-                    if s.is_some() {
+                let others = [
+                    ("exchange", self.exchange.is_some()),
+                    ("google", self.google),
+                    ("caldav", self.caldav.is_some()),
+                    ("carddav", self.carddav.is_some()),
+                ];
+                for (name, s) in [("imap", &self.imap), ("pop", &self.pop), ("smtp", &self.smtp)]
+                    .map(|(n, s)| (n, s.is_some()))
+                    .into_iter()
+                    .chain(others)
+                {
+                    if s {
                         return Err(err(
                             f,
                             Some(name.into()),
@@ -281,7 +324,11 @@ impl Preset {
                 ))
             }
             (_, None) => {
-                if self.imap.is_none() && self.pop.is_none() {
+                let mail = self.imap.is_some() || self.pop.is_some() || self.smtp.is_some();
+                let account = self.exchange.is_some() || self.google;
+                if !mail && account {
+                    // An Exchange or Google provider: no IMAP/POP/SMTP needed.
+                } else if self.imap.is_none() && self.pop.is_none() {
                     return Err(err(
                         f,
                         Some("imap".into()),
@@ -291,7 +338,7 @@ impl Preset {
                         ),
                     ));
                 }
-                if self.smtp.is_none() {
+                if mail && self.smtp.is_none() {
                     return Err(err(
                         f,
                         Some("smtp".into()),
@@ -308,6 +355,39 @@ impl Preset {
                         tr(
                             "a preset with servers needs at least one domain",
                             "サーバのあるプリセットにはドメインが少なくとも1つ必要です",
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(x) = &self.exchange {
+            text::check_host(&x.host).map_err(|e| err(f, Some("exchange.host".into()), e))?;
+        }
+        for (name, dav) in [("caldav", &self.caldav), ("carddav", &self.carddav)] {
+            let Some(d) = dav else { continue };
+            text::check_host(&d.host).map_err(|e| err(f, Some(format!("{name}.host")), e))?;
+            if d.port == 0 {
+                return Err(err(
+                    f,
+                    Some(format!("{name}.port")),
+                    tr(
+                        "port 0 is not a TCP port; use 1-65535",
+                        "ポート 0 はTCPのポートではありません。1〜65535 にしてください",
+                    ),
+                ));
+            }
+            if let Some(u) = &d.principal_url {
+                let host_ok = u
+                    .strip_prefix("https://")
+                    .and_then(|r| r.split(['/', ':']).next())
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&d.host));
+                if !host_ok {
+                    return Err(err(
+                        f,
+                        Some(format!("{name}.principal_url")),
+                        tr(
+                            format!("{u:?} must be an https:// URL on {}", d.host),
+                            format!("{u:?} は {} の https:// の URL にしてください", d.host),
                         ),
                     ));
                 }

@@ -165,12 +165,171 @@ pub struct MailPayload {
 }
 
 pub const MAIL_PAYLOAD_TYPE: &str = "com.apple.mail.managed";
+pub const EAS_PAYLOAD_TYPE: &str = "com.apple.eas.account";
+pub const EWS_PAYLOAD_TYPE: &str = "com.apple.ews.account";
+pub const GOOGLE_PAYLOAD_TYPE: &str = "com.apple.google-oauth";
+pub const CALDAV_PAYLOAD_TYPE: &str = "com.apple.caldav.account";
+pub const CARDDAV_PAYLOAD_TYPE: &str = "com.apple.carddav.account";
+
+/// The keys every payload has, flattened into each payload type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PayloadHeader {
+    #[serde(rename = "PayloadDisplayName", skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(rename = "PayloadIdentifier")]
+    pub identifier: String,
+    #[serde(rename = "PayloadType")]
+    pub payload_type: String,
+    #[serde(rename = "PayloadUUID")]
+    pub uuid: String,
+    #[serde(rename = "PayloadVersion")]
+    pub version: i64,
+}
+
+/// A `com.apple.eas.account` payload (Exchange ActiveSync; iOS only). With `OAuth` the phone
+/// signs in through Microsoft's page after installation and no password is written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExchangePayload {
+    #[serde(rename = "EmailAddress")]
+    pub email_address: String,
+    #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(
+        rename = "MailNumberOfPastDaysToSync",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub past_days: Option<i64>,
+    #[serde(rename = "OAuth")]
+    pub oauth: bool,
+    #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    #[serde(flatten)]
+    pub header: PayloadHeader,
+    #[serde(rename = "SSL")]
+    pub ssl: bool,
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+}
+
+/// A `com.apple.ews.account` payload (Exchange Web Services; macOS only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EwsPayload {
+    #[serde(rename = "EmailAddress")]
+    pub email_address: String,
+    #[serde(rename = "Host")]
+    pub host: String,
+    #[serde(rename = "OAuth")]
+    pub oauth: bool,
+    #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    #[serde(flatten)]
+    pub header: PayloadHeader,
+    #[serde(rename = "SSL")]
+    pub ssl: bool,
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+}
+
+/// A `com.apple.google-oauth` payload (iOS only): never a credential; the user signs in to
+/// Google after installation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GooglePayload {
+    #[serde(rename = "AccountDescription", skip_serializing_if = "Option::is_none")]
+    pub account_description: Option<String>,
+    #[serde(rename = "AccountName", skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    #[serde(rename = "EmailAddress")]
+    pub email_address: String,
+    #[serde(flatten)]
+    pub header: PayloadHeader,
+}
+
+/// A `com.apple.caldav.account` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalDavPayload {
+    #[serde(
+        rename = "CalDAVAccountDescription",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account_description: Option<String>,
+    #[serde(rename = "CalDAVHostName")]
+    pub host: String,
+    #[serde(rename = "CalDAVPassword", skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    #[serde(rename = "CalDAVPort")]
+    pub port: u16,
+    #[serde(rename = "CalDAVPrincipalURL", skip_serializing_if = "Option::is_none")]
+    pub principal_url: Option<String>,
+    #[serde(rename = "CalDAVUseSSL")]
+    pub ssl: bool,
+    #[serde(rename = "CalDAVUsername", skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(flatten)]
+    pub header: PayloadHeader,
+}
+
+/// A `com.apple.carddav.account` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardDavPayload {
+    #[serde(
+        rename = "CardDAVAccountDescription",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account_description: Option<String>,
+    #[serde(rename = "CardDAVHostName")]
+    pub host: String,
+    #[serde(rename = "CardDAVPassword", skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    #[serde(rename = "CardDAVPort")]
+    pub port: u16,
+    #[serde(
+        rename = "CardDAVPrincipalURL",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub principal_url: Option<String>,
+    #[serde(rename = "CardDAVUseSSL")]
+    pub ssl: bool,
+    #[serde(rename = "CardDAVUsername", skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(flatten)]
+    pub header: PayloadHeader,
+}
 
 /// One entry of `PayloadContent`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Payload {
     Mail(Box<MailPayload>),
+    Exchange(Box<ExchangePayload>),
+    Ews(Box<EwsPayload>),
+    Google(Box<GooglePayload>),
+    CalDav(Box<CalDavPayload>),
+    CardDav(Box<CardDavPayload>),
+}
+
+impl Payload {
+    /// The account's address (every account kind but CalDAV and CardDAV names one).
+    pub fn email_address(&self) -> Option<&str> {
+        match self {
+            Payload::Mail(m) => m.email_address.as_deref(),
+            Payload::Exchange(e) => Some(&e.email_address),
+            Payload::Ews(e) => Some(&e.email_address),
+            Payload::Google(g) => Some(&g.email_address),
+            Payload::CalDav(_) | Payload::CardDav(_) => None,
+        }
+    }
+
+    /// True when the payload carries a password.
+    pub fn holds_secret(&self) -> bool {
+        match self {
+            Payload::Mail(m) => m.incoming_password.is_some() || m.outgoing_password.is_some(),
+            Payload::Exchange(e) => e.password.is_some(),
+            Payload::Ews(e) => e.password.is_some(),
+            Payload::Google(_) => false,
+            Payload::CalDav(c) => c.password.is_some(),
+            Payload::CardDav(c) => c.password.is_some(),
+        }
+    }
 }
 
 /// A configuration profile (the top-level dictionary).
@@ -200,14 +359,21 @@ pub struct Profile {
     pub uuid: String,
     #[serde(rename = "PayloadVersion")]
     pub version: i64,
+    /// 1 for iPhone/iPad only (Exchange ActiveSync, Google), 5 for Mac only; absent when the
+    /// profile installs anywhere.
+    #[serde(rename = "TargetDeviceType", skip_serializing_if = "Option::is_none")]
+    pub target_device_type: Option<i64>,
 }
 
 impl Profile {
     /// True when any payload carries a password.
     pub fn holds_secret(&self) -> bool {
-        self.content.iter().any(|p| match p {
-            Payload::Mail(m) => m.incoming_password.is_some() || m.outgoing_password.is_some(),
-        })
+        self.content.iter().any(Payload::holds_secret)
+    }
+
+    /// The account's address: that of the first payload naming one.
+    pub fn email_address(&self) -> Option<&str> {
+        self.content.iter().find_map(Payload::email_address)
     }
 
     /// The profile as a plist value.

@@ -4,7 +4,10 @@
 use crate::error::{Error, Result};
 use crate::preset::{self, Auth, Lang, Preset, Registry, Server, Status, UsernameRule};
 use crate::profile::{
-    AccountType, AuthMethod, MailPayload, Payload, Profile, Secret, MAIL_PAYLOAD_TYPE,
+    AccountType, AuthMethod, CalDavPayload, CardDavPayload, EwsPayload, ExchangePayload,
+    GooglePayload, MailPayload, Payload, PayloadHeader, Profile, Secret, CALDAV_PAYLOAD_TYPE,
+    CARDDAV_PAYLOAD_TYPE, EAS_PAYLOAD_TYPE, EWS_PAYLOAD_TYPE, GOOGLE_PAYLOAD_TYPE,
+    MAIL_PAYLOAD_TYPE,
 };
 use crate::text::{self, Address};
 use serde::Serialize;
@@ -202,6 +205,81 @@ pub enum Protocol {
     Pop,
 }
 
+/// The kind of account a profile sets up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountKind {
+    /// IMAP or POP with SMTP (`com.apple.mail.managed`).
+    Mail,
+    /// Exchange ActiveSync (`com.apple.eas.account`; on macOS, Exchange Web Services).
+    Exchange,
+    /// Apple's Google account payload (`com.apple.google-oauth`; iOS only).
+    Google,
+}
+
+/// A payload added to a mail account: the provider's calendars or contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Extra {
+    Calendar,
+    Contacts,
+}
+
+/// The platform the profile is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Ios,
+    Macos,
+}
+
+/// Names as the command line, CSV columns and web forms spell them.
+macro_rules! named {
+    ($t:ty, $what:literal, $($v:ident = $n:literal),+) => {
+        impl $t {
+            pub const NAMES: &'static [&'static str] = &[$($n),+];
+            pub fn name(self) -> &'static str {
+                match self { $(Self::$v => $n),+ }
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> std::result::Result<Self, String> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($n => Ok(Self::$v),)+
+                    other => Err(crate::i18n::tr(
+                        format!("{other:?} is not {}: use {}", $what, Self::NAMES.join(", ")),
+                        format!("{other:?} は{}ではありません。{} のどれかにしてください", $what, Self::NAMES.join("、")),
+                    )),
+                }
+            }
+        }
+    };
+}
+named!(
+    AccountKind,
+    "an account kind",
+    Mail = "mail",
+    Exchange = "exchange",
+    Google = "google"
+);
+named!(
+    Extra,
+    "an extra payload",
+    Calendar = "calendar",
+    Contacts = "contacts"
+);
+named!(Platform, "a platform", Ios = "ios", Macos = "macos");
+
+/// `calendar,contacts` (commas or spaces), each once, in a fixed order.
+pub fn parse_extras(s: &str) -> std::result::Result<Vec<Extra>, String> {
+    let mut out: Vec<Extra> = s
+        .split([',', ' '])
+        .filter(|x| !x.trim().is_empty())
+        .map(str::parse)
+        .collect::<std::result::Result<_, _>>()?;
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// How PayloadUUIDs are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UuidMode {
@@ -221,19 +299,6 @@ pub struct ServerOverrides {
     pub pop_port: Option<u16>,
     pub smtp_host: Option<String>,
     pub smtp_port: Option<u16>,
-}
-
-impl From<crate::cli::ServerArgs> for ServerOverrides {
-    fn from(a: crate::cli::ServerArgs) -> ServerOverrides {
-        ServerOverrides {
-            imap_host: a.imap_host,
-            imap_port: a.imap_port,
-            pop_host: a.pop_host,
-            pop_port: a.pop_port,
-            smtp_host: a.smtp_host,
-            smtp_port: a.smtp_port,
-        }
-    }
 }
 
 impl ServerOverrides {
@@ -261,6 +326,16 @@ pub struct Request {
     pub identifier_prefix: String,
     pub uuids: UuidMode,
     pub lang: Lang,
+    /// `None`: the preset's kind (mail where it has mail servers).
+    pub account: Option<AccountKind>,
+    /// Calendars and contacts beside a mail account.
+    pub with: Vec<Extra>,
+    /// `None`: iOS, without naming it in the profile (a mail profile installs anywhere).
+    pub platform: Option<Platform>,
+    /// An Exchange server other than the preset's or Exchange Online.
+    pub exchange_host: Option<String>,
+    /// Exchange sign-in with OAuth (the default); `false` for a server that takes passwords.
+    pub oauth: bool,
 }
 
 impl Request {
@@ -280,6 +355,11 @@ impl Request {
             identifier_prefix: DEFAULT_IDENTIFIER_PREFIX.into(),
             uuids: UuidMode::Derived,
             lang: Lang::En,
+            account: None,
+            with: Vec::new(),
+            platform: None,
+            exchange_host: None,
+            oauth: true,
         }
     }
 }
@@ -295,6 +375,55 @@ pub struct Rendered {
     pub warnings: Vec<String>,
     /// The preset's notes in the requested language.
     pub notes: Vec<String>,
+}
+
+impl Rendered {
+    /// One line on what the profile sets up, for `new`'s closing message.
+    pub fn summary(&self, lang: Lang) -> String {
+        let parts: Vec<String> = self
+            .profile
+            .content
+            .iter()
+            .map(|p| match p {
+                Payload::Mail(m) => {
+                    let incoming = match m.account_type {
+                        AccountType::Imap => "IMAP",
+                        AccountType::Pop => "POP",
+                    };
+                    format!(
+                        "{incoming} {}:{}, SMTP {}:{}{}",
+                        m.incoming_host,
+                        m.incoming_port.unwrap_or_default(),
+                        m.outgoing_host,
+                        m.outgoing_port.unwrap_or_default(),
+                        lang.pick("、どちらもTLS", ", TLS on both")
+                    )
+                }
+                Payload::Exchange(e) => format!(
+                    "Exchange ActiveSync {}{}",
+                    e.host.as_deref().unwrap_or(""),
+                    if e.oauth {
+                        lang.pick(
+                            "、OAuth(iPhone でサインイン)",
+                            ", OAuth (sign-in on the phone)",
+                        )
+                    } else {
+                        ""
+                    }
+                ),
+                Payload::Ews(e) => format!("Exchange Web Services {}", e.host),
+                Payload::Google(_) => lang
+                    .pick(
+                        "Google アカウント(iPhone でサインイン)",
+                        "Google account (sign-in on the phone)",
+                    )
+                    .to_string(),
+                Payload::CalDav(c) => format!("CalDAV {}:{}", c.host, c.port),
+                Payload::CardDav(c) => format!("CardDAV {}:{}", c.host, c.port),
+            })
+            .collect();
+        parts.join(lang.pick("。", "; "))
+    }
 }
 
 /// Namespace for derived UUIDs: UUID v5 of the URL "urn:profilegen".
@@ -466,6 +595,10 @@ fn custom_preset(domain: &str) -> Preset {
         pop: None,
         smtp: None,
         unsupported: None,
+        exchange: None,
+        google: false,
+        caldav: None,
+        carddav: None,
         notes: vec![],
         sources: vec![],
         origin: "(command line)".into(),
@@ -486,7 +619,215 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         warnings.push(crate::i18n::Msg::WarnFullWidthAddress.fill(req.lang, &[("email", &email)]));
     }
     check_prefix(&req.identifier_prefix)?;
+    let preset = choose_preset(req, registry, &addr, &email)?;
+    let custom;
+    let kind = choose_kind(req, preset, &addr)?;
+    let preset = match preset {
+        Some(p) => p,
+        None => {
+            custom = custom_preset(&addr.domain);
+            &custom
+        }
+    };
+    if preset.status == Status::Unverified {
+        let confidence = match preset.confidence {
+            crate::preset::Confidence::High => crate::i18n::Msg::ConfidenceHigh,
+            crate::preset::Confidence::Medium => crate::i18n::Msg::ConfidenceMedium,
+            crate::preset::Confidence::Low => crate::i18n::Msg::ConfidenceLow,
+        }
+        .text(req.lang);
+        warnings.push(
+            crate::i18n::Msg::WarnUnverifiedPreset
+                .fill(req.lang, &[("id", &preset.id), ("confidence", confidence)]),
+        );
+    }
+    check_extras(req, preset, kind)?;
+    let platform = req.platform.unwrap_or(Platform::Ios);
+    check_platform(kind, platform, req)?;
 
+    let name = opt_line("--name", &req.name)?;
+    let organization = opt_line("--org", &req.organization)?;
+    let user_given = given_username(req, &mut warnings)?;
+    let password = given_password(req)?;
+    if password.is_some() && kind == AccountKind::Google {
+        return Err(Error::input(
+            "password",
+            crate::i18n::tr(
+                "a Google account payload never holds a password: the user signs in to Google on the phone after installing",
+                "Google アカウントのペイロードにパスワードは入りません。インストール後に iPhone で Google にサインインします",
+            ),
+        ));
+    }
+    if password.is_some() && kind == AccountKind::Exchange && req.oauth {
+        return Err(Error::input(
+            "password",
+            crate::i18n::tr(
+                "with OAuth the phone signs in through the provider's page and no password goes into the profile; give --no-oauth for a server that takes passwords",
+                "OAuth では iPhone がプロバイダのページでサインインするため、パスワードはプロファイルに入りません。パスワードを使うサーバなら --no-oauth を指定してください",
+            ),
+        ));
+    }
+
+    // The incoming protocol is only a mail account's; the templates see the account kind.
+    let protocol = match kind {
+        AccountKind::Mail => Some(choose_protocol(req, preset)),
+        _ => None,
+    };
+    let protocol_name = match (kind, protocol) {
+        (AccountKind::Mail, Some(Protocol::Pop)) => "POP",
+        (AccountKind::Mail, _) => "IMAP",
+        (AccountKind::Exchange, _) => "Exchange",
+        (AccountKind::Google, _) => "Google",
+    };
+    let ctx = Context {
+        email: &email,
+        local_part: &addr.local,
+        domain: &addr.domain,
+        name: name.as_deref(),
+        organization: organization.as_deref(),
+        username: user_given.as_deref(),
+        protocol: protocol_name,
+        lang: req.lang,
+        password_included: password.is_some(),
+        carrier: CarrierContext {
+            id: &preset.id,
+            name: &preset.name,
+            name_en: &preset.name_en,
+            status: match preset.status {
+                Status::Supported => "supported",
+                Status::Unverified => "unverified",
+                Status::Unsupported => "unsupported",
+            },
+        },
+    };
+    let text = shaped_text(req, templates, &ctx)?;
+
+    let identifier = format!("{}.{}", req.identifier_prefix, identifier_component(&addr));
+    let email_key = email.to_lowercase();
+    let header = |suffix: &str, payload_type: &str, display_name: Option<String>| PayloadHeader {
+        display_name,
+        identifier: format!("{identifier}.{suffix}"),
+        payload_type: payload_type.into(),
+        uuid: make_uuid(
+            req.uuids,
+            &format!("{identifier}.{suffix}\n{email_key}\n{protocol_name}"),
+        ),
+        version: 1,
+    };
+    let account = Account {
+        email: &email,
+        addr: &addr,
+        name: name.clone(),
+        user_given: user_given.clone(),
+        password: password.clone(),
+        description: text.account_description.clone(),
+    };
+    let mut content = Vec::new();
+    match kind {
+        AccountKind::Mail => {
+            let protocol = protocol.unwrap_or(Protocol::Imap);
+            let mail = mail_payload(
+                req,
+                preset,
+                &account,
+                protocol,
+                MAIL_PAYLOAD_TYPE,
+                &identifier,
+                &email_key,
+                &mut warnings,
+            )?;
+            content.push(Payload::Mail(Box::new(mail)));
+        }
+        AccountKind::Exchange => {
+            let host = exchange_host(req, preset)?;
+            let user_name = Some(user_given.clone().unwrap_or_else(|| email.clone()));
+            let display = Some(text.account_description.clone());
+            content.push(match platform {
+                Platform::Ios => Payload::Exchange(Box::new(ExchangePayload {
+                    email_address: email.clone(),
+                    host: Some(host),
+                    past_days: None,
+                    oauth: req.oauth,
+                    password: password.clone(),
+                    header: header("exchange", EAS_PAYLOAD_TYPE, display),
+                    ssl: true,
+                    user_name,
+                })),
+                Platform::Macos => Payload::Ews(Box::new(EwsPayload {
+                    email_address: email.clone(),
+                    host,
+                    oauth: req.oauth,
+                    password: password.clone(),
+                    header: header("exchange", EWS_PAYLOAD_TYPE, display),
+                    ssl: true,
+                    user_name,
+                })),
+            });
+        }
+        AccountKind::Google => {
+            content.push(Payload::Google(Box::new(GooglePayload {
+                account_description: Some(text.account_description.clone()),
+                account_name: name.clone(),
+                email_address: email.clone(),
+                header: header(
+                    "google",
+                    GOOGLE_PAYLOAD_TYPE,
+                    Some(text.account_description.clone()),
+                ),
+            })));
+        }
+    }
+    for extra in &req.with {
+        content.push(dav_payload(*extra, preset, &account, &header));
+    }
+    let target_device_type = match (kind, req.platform) {
+        // iPhone/iPad-only payloads: the Mac is not offered the profile.
+        (AccountKind::Exchange | AccountKind::Google, Some(Platform::Ios) | None) => Some(1),
+        (_, Some(Platform::Macos)) => Some(5),
+        _ => None,
+    };
+    // A mail profile's UUID is what it always was; other kinds and extras make their own.
+    let mut uuid_name = format!("{identifier}\n{email_key}\nprofile");
+    if kind != AccountKind::Mail || !req.with.is_empty() || req.platform.is_some() {
+        uuid_name.push_str(&format!(
+            "\n{protocol_name}\n{:?}\n{:?}",
+            req.with, req.platform
+        ));
+    }
+    let profile = Profile {
+        content,
+        description: Some(text.description),
+        display_name: Some(text.display_name),
+        identifier: identifier.clone(),
+        organization,
+        removal_disallowed: None,
+        payload_type: "Configuration".into(),
+        uuid: make_uuid(req.uuids, &uuid_name),
+        version: 1,
+        target_device_type,
+    };
+    check_written(&profile, registry, req.lang, &mut warnings)?;
+    Ok(Rendered {
+        profile,
+        file_name: text.file_name,
+        preset_id: (preset.id != "custom").then(|| preset.id.clone()),
+        warnings,
+        notes: preset
+            .notes
+            .iter()
+            .map(|n| req.lang.pick(&n.ja, &n.en).to_string())
+            .collect(),
+    })
+}
+
+/// The preset for the address: the domain's owner, or the one `--carrier` names for a domain no
+/// preset owns. `None`: no preset (servers or an account kind given on the command line).
+fn choose_preset<'r>(
+    req: &Request,
+    registry: &'r Registry,
+    addr: &Address,
+    email: &str,
+) -> Result<Option<&'r Preset>> {
     // One rule for the provider: a domain a preset owns gets that preset's verdict (a refusal
     // included); a provider chosen by --carrier, the web menu or a CSV column applies only to
     // domains no preset owns (a company domain hosted at Gmail, say).
@@ -525,103 +866,207 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     if let Some(p) = preset {
         if let Some(u) = &p.unsupported {
             return Err(Error::Unsupported {
-                address: email,
+                address: email.to_string(),
                 reason: req.lang.pick(&u.ja, &u.en).to_string(),
                 instead: u.instead.clone(),
             });
         }
     }
-    let custom;
-    let preset = match preset {
-        Some(p) => p,
-        None if req.servers.any_incoming_host() && req.servers.smtp_host.is_some() => {
-            custom = custom_preset(&addr.domain);
-            &custom
+    Ok(preset)
+}
+
+/// What a preset offers, for messages: "mail (IMAP, POP), Exchange, calendar".
+fn offered(p: &Preset) -> String {
+    let mut out = Vec::new();
+    if p.imap.is_some() || p.pop.is_some() {
+        out.push("mail");
+    }
+    if p.exchange.is_some() {
+        out.push("exchange");
+    }
+    if p.google {
+        out.push("google");
+    }
+    if p.caldav.is_some() {
+        out.push("calendar");
+    }
+    if p.carddav.is_some() {
+        out.push("contacts");
+    }
+    out.join(", ")
+}
+
+/// The account kind: asked for, or the preset's (mail when it has mail servers; Exchange or
+/// Google when that is all it offers). A domain a preset owns gets only what the preset offers.
+fn choose_kind(req: &Request, preset: Option<&Preset>, addr: &Address) -> Result<AccountKind> {
+    let servers_given = req.servers.any_incoming_host() || req.servers.smtp_host.is_some();
+    let kind = match req.account {
+        Some(k) => k,
+        None if req.protocol.is_some() || servers_given => AccountKind::Mail,
+        None => match preset {
+            Some(p) if p.imap.is_none() && p.pop.is_none() && p.exchange.is_some() => {
+                AccountKind::Exchange
+            }
+            Some(p) if p.imap.is_none() && p.pop.is_none() && p.google => AccountKind::Google,
+            _ => AccountKind::Mail,
+        },
+    };
+    if kind != AccountKind::Mail && (req.protocol.is_some() || servers_given) {
+        return Err(Error::input(
+            "--account",
+            crate::i18n::tr(
+                format!("--protocol and the --imap/--pop/--smtp options are for mail accounts, not {}", kind.name()),
+                format!("--protocol と --imap/--pop/--smtp のオプションはメールアカウント用で、{} には使えません", kind.name()),
+            ),
+        ));
+    }
+    if kind != AccountKind::Exchange && (req.exchange_host.is_some() || !req.oauth) {
+        return Err(Error::input(
+            "--exchange-host",
+            crate::i18n::tr(
+                "--exchange-host and --no-oauth are for Exchange accounts: give --account exchange",
+                "--exchange-host と --no-oauth は Exchange アカウント用です。--account exchange を指定してください",
+            ),
+        ));
+    }
+    let refuse = |p: &Preset| {
+        Error::input(
+            "--account",
+            crate::i18n::tr(
+                format!(
+                    "{} ({}) offers {}; not {}",
+                    p.display_name(req.lang),
+                    p.id,
+                    offered(p),
+                    kind.name()
+                ),
+                format!(
+                    "{}({})で使えるのは {} で、{} ではありません",
+                    p.display_name(req.lang),
+                    p.id,
+                    offered(p),
+                    kind.name()
+                ),
+            ),
+        )
+    };
+    match (kind, preset) {
+        (AccountKind::Mail, Some(p)) if p.imap.is_none() && p.pop.is_none() && !servers_given => {
+            Err(refuse(p))
         }
-        None => {
-            return Err(Error::UnknownDomain {
+        (AccountKind::Mail, None)
+            if !(req.servers.any_incoming_host() && req.servers.smtp_host.is_some()) =>
+        {
+            Err(Error::UnknownDomain {
                 domain: addr.domain.clone(),
             })
         }
-    };
-    if preset.status == Status::Unverified {
-        let confidence = match preset.confidence {
-            crate::preset::Confidence::High => crate::i18n::Msg::ConfidenceHigh,
-            crate::preset::Confidence::Medium => crate::i18n::Msg::ConfidenceMedium,
-            crate::preset::Confidence::Low => crate::i18n::Msg::ConfidenceLow,
+        (AccountKind::Exchange, Some(p)) if p.exchange.is_none() && req.exchange_host.is_none() => {
+            Err(refuse(p))
         }
-        .text(req.lang);
-        warnings.push(
-            crate::i18n::Msg::WarnUnverifiedPreset
-                .fill(req.lang, &[("id", &preset.id), ("confidence", confidence)]),
-        );
+        (AccountKind::Google, Some(p)) if !p.google => Err(refuse(p)),
+        _ => Ok(kind),
     }
+}
 
-    let protocol = match req.protocol {
-        Some(p) => p,
-        None if req.servers.pop_host.is_some() && req.servers.imap_host.is_none() => Protocol::Pop,
-        None if preset.imap.is_some() || req.servers.imap_host.is_some() => Protocol::Imap,
-        None => Protocol::Pop,
-    };
-    let incoming = match protocol {
-        Protocol::Imap => resolve(
-            "imap",
-            preset.imap.as_ref(),
-            &req.servers.imap_host,
-            req.servers.imap_port,
-            993,
-            &mut warnings,
-            req.lang,
-        )?,
-        Protocol::Pop => {
-            if preset.pop.is_none() && req.servers.pop_host.is_none() {
-                return Err(Error::input(
-                    "--protocol",
-                    crate::i18n::tr(
-                        format!(
-                            "the {} preset offers no POP server; use IMAP or give --pop-host",
-                            preset.id
-                        ),
-                        format!(
-                            "{} のプリセットにはPOPサーバがありません。IMAPを使うか --pop-host を指定してください",
-                            preset.id
-                        ),
-                    ),
-                ));
-            }
-            resolve(
-                "pop",
-                preset.pop.as_ref(),
-                &req.servers.pop_host,
-                req.servers.pop_port,
-                995,
-                &mut warnings,
-                req.lang,
-            )?
-        }
-    };
-    let outgoing = resolve(
-        "smtp",
-        preset.smtp.as_ref(),
-        &req.servers.smtp_host,
-        req.servers.smtp_port,
-        465,
-        &mut warnings,
-        req.lang,
-    )?;
-
-    let name = opt_line("--name", &req.name)?;
-    let organization = opt_line("--org", &req.organization)?;
-    let user_given = match &req.username {
-        Some(u) if u.trim().is_empty() => {
+/// `--with calendar,contacts`: only a mail account's, and only what the preset serves.
+fn check_extras(req: &Request, preset: &Preset, kind: AccountKind) -> Result<()> {
+    if req.with.is_empty() {
+        return Ok(());
+    }
+    if kind != AccountKind::Mail {
+        return Err(Error::input(
+            "--with",
+            crate::i18n::tr(
+                format!("a {} account brings its calendars and contacts itself; --with is for mail accounts", kind.name()),
+                format!("{} アカウントはカレンダーと連絡先を自分で同期します。--with はメールアカウント用です", kind.name()),
+            ),
+        ));
+    }
+    for extra in &req.with {
+        let served = match extra {
+            Extra::Calendar => preset.caldav.is_some(),
+            Extra::Contacts => preset.carddav.is_some(),
+        };
+        if !served {
             return Err(Error::input(
-                "--username",
+                "--with",
                 crate::i18n::tr(
-                    "is empty; leave it out to use the preset's rule",
-                    "が空です。プリセットの規則を使うなら指定しないでください",
+                    format!(
+                        "{} ({}) offers {}; not {}",
+                        preset.display_name(req.lang),
+                        preset.id,
+                        offered(preset),
+                        extra.name()
+                    ),
+                    format!(
+                        "{}({})で使えるのは {} で、{} ではありません",
+                        preset.display_name(req.lang),
+                        preset.id,
+                        offered(preset),
+                        extra.name()
+                    ),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Host names of Exchange Online.
+const EXCHANGE_ONLINE: &str = "outlook.office365.com";
+
+/// What exists on the platform: Exchange ActiveSync and the Google payload are iOS's; a Mac gets
+/// an Exchange Web Services payload for an on-premises server, and nothing for Exchange Online,
+/// where Microsoft blocks EWS by default since 2026-10-01 and ends it on 2027-04-01.
+fn check_platform(kind: AccountKind, platform: Platform, req: &Request) -> Result<()> {
+    match (kind, platform) {
+        (AccountKind::Google, Platform::Macos) => Err(Error::input(
+            "--platform",
+            crate::i18n::tr(
+                "macOS has no Google account payload (com.apple.google-oauth is iOS only): use --account mail (IMAP with an app password), or add the account in System Settings → Internet Accounts → Google",
+                "macOS には Google アカウントのペイロードがありません(com.apple.google-oauth は iOS 専用)。--account mail(アプリ パスワードで IMAP)を使うか、システム設定 → インターネットアカウント → Google で追加してください",
+            ),
+        )),
+        (AccountKind::Exchange, Platform::Macos)
+            if req.exchange_host.as_deref().is_none_or(|h| h.trim().eq_ignore_ascii_case(EXCHANGE_ONLINE)) =>
+        {
+            Err(Error::input(
+                "--platform",
+                crate::i18n::tr(
+                    "on macOS an Exchange profile is an Exchange Web Services (EWS) account, and Microsoft blocks EWS in Exchange Online by default since 2026-10-01 and turns it off on 2027-04-01: add the account in System Settings → Internet Accounts → Microsoft Exchange, or use Outlook for Mac; --exchange-host names an on-premises server, where EWS still works",
+                    "macOS の Exchange プロファイルは Exchange Web Services(EWS)のアカウントですが、Microsoft は Exchange Online の EWS を 2026-10-01 から既定で遮断し、2027-04-01 に廃止します。システム設定 → インターネットアカウント → Microsoft Exchange で追加するか、Outlook for Mac を使ってください。--exchange-host でオンプレミスのサーバを指定すれば EWS は使えます",
                 ),
             ))
         }
+        _ => Ok(()),
+    }
+}
+
+/// The Exchange host: `--exchange-host`, the preset's, or Exchange Online.
+fn exchange_host(req: &Request, preset: &Preset) -> Result<String> {
+    match &req.exchange_host {
+        Some(h) => {
+            let h = h.trim().to_ascii_lowercase();
+            text::check_host(&h).map_err(|e| Error::input("--exchange-host", e))?;
+            Ok(h)
+        }
+        None => Ok(preset
+            .exchange
+            .as_ref()
+            .map_or_else(|| EXCHANGE_ONLINE.to_string(), |x| x.host.clone())),
+    }
+}
+
+fn given_username(req: &Request, warnings: &mut Vec<String>) -> Result<Option<String>> {
+    match &req.username {
+        Some(u) if u.trim().is_empty() => Err(Error::input(
+            "--username",
+            crate::i18n::tr(
+                "is empty; leave it out to use the preset's rule",
+                "が空です。プリセットの規則を使うなら指定しないでください",
+            ),
+        )),
         Some(u) => {
             let (u, widened) = text::halfwidth(u.trim());
             let u = u.trim();
@@ -633,38 +1078,21 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
                         .fill(req.lang, &[("username", &format!("{u:?}"))]),
                 );
             }
-            Some(u.to_string())
+            Ok(Some(u.to_string()))
         }
-        None => None,
-    };
-    let username_for = |rule: UsernameRule| -> Option<String> {
-        if let Some(u) = &user_given {
-            return Some(u.clone());
-        }
-        match rule {
-            UsernameRule::Email => Some(email.clone()),
-            UsernameRule::LocalPart => Some(addr.local.clone()),
-            UsernameRule::Ask => None,
-        }
-    };
-    let incoming_username = username_for(incoming.username);
-    let outgoing_username = username_for(outgoing.username);
-    if incoming_username.is_none() || outgoing_username.is_none() {
-        warnings.push(
-            crate::i18n::Msg::WarnUsernameAsked
-                .fill(req.lang, &[("provider", preset.display_name(req.lang))]),
-        );
+        None => Ok(None),
     }
-    let password = match &req.password {
-        Some(p) if p.expose().is_empty() => {
-            return Err(Error::input(
-                "password",
-                crate::i18n::tr(
-                    "is empty; leave it out and the phone asks for it",
-                    "が空です。入れなければインストール時にiPhoneが尋ねます",
-                ),
-            ))
-        }
+}
+
+fn given_password(req: &Request) -> Result<Option<Secret>> {
+    match &req.password {
+        Some(p) if p.expose().is_empty() => Err(Error::input(
+            "password",
+            crate::i18n::tr(
+                "is empty; leave it out and the phone asks for it",
+                "が空です。入れなければインストール時にiPhoneが尋ねます",
+            ),
+        )),
         Some(p) => {
             text::check_line(p.expose()).map_err(|_| {
                 Error::input(
@@ -675,42 +1103,36 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
                     ),
                 )
             })?;
-            Some(p.clone())
+            Ok(Some(p.clone()))
         }
-        None => None,
-    };
+        None => Ok(None),
+    }
+}
 
-    let protocol_name = match protocol {
-        Protocol::Imap => "IMAP",
-        Protocol::Pop => "POP",
-    };
-    let ctx = Context {
-        email: &email,
-        local_part: &addr.local,
-        domain: &addr.domain,
-        name: name.as_deref(),
-        organization: organization.as_deref(),
-        username: user_given.as_deref(),
-        protocol: protocol_name,
-        lang: req.lang,
-        password_included: password.is_some(),
-        carrier: CarrierContext {
-            id: &preset.id,
-            name: &preset.name,
-            name_en: &preset.name_en,
-            status: match preset.status {
-                Status::Supported => "supported",
-                Status::Unverified => "unverified",
-                Status::Unsupported => "unsupported",
-            },
-        },
-    };
+fn choose_protocol(req: &Request, preset: &Preset) -> Protocol {
+    match req.protocol {
+        Some(p) => p,
+        None if req.servers.pop_host.is_some() && req.servers.imap_host.is_none() => Protocol::Pop,
+        None if preset.imap.is_some() || req.servers.imap_host.is_some() => Protocol::Imap,
+        None => Protocol::Pop,
+    }
+}
+
+/// The templated, human-readable text of a profile.
+struct Text {
+    display_name: String,
+    description: String,
+    account_description: String,
+    file_name: String,
+}
+
+fn shaped_text(req: &Request, templates: &Templates, ctx: &Context<'_>) -> Result<Text> {
     let templated =
         |flag: &str, given: &Option<String>, template: &str, multiline: bool| -> Result<String> {
             let (s, field) = match given {
                 Some(s) => (s.trim().to_string(), flag.to_string()),
                 None => (
-                    templates.render(template, &ctx)?,
+                    templates.render(template, ctx)?,
                     format!("template {template}"),
                 ),
             };
@@ -738,7 +1160,7 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         "account_description.j2",
         false,
     )?;
-    let mut file_name = text::sanitize_file_name(&templates.render("file_name.j2", &ctx)?);
+    let mut file_name = text::sanitize_file_name(&templates.render("file_name.j2", ctx)?);
     if file_name.is_empty() || file_name == "_" {
         return Err(Error::input(
             "template file_name.j2",
@@ -751,19 +1173,119 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     if !file_name.ends_with(".mobileconfig") {
         file_name.push_str(".mobileconfig");
     }
+    Ok(Text {
+        display_name,
+        description,
+        account_description,
+        file_name,
+    })
+}
 
-    let identifier = format!("{}.{}", req.identifier_prefix, identifier_component(&addr));
+/// What every account payload of a profile shares.
+struct Account<'a> {
+    email: &'a str,
+    addr: &'a Address,
+    name: Option<String>,
+    user_given: Option<String>,
+    password: Option<Secret>,
+    description: String,
+}
+
+impl Account<'_> {
+    fn username_for(&self, rule: UsernameRule) -> Option<String> {
+        if let Some(u) = &self.user_given {
+            return Some(u.clone());
+        }
+        match rule {
+            UsernameRule::Email => Some(self.email.to_string()),
+            UsernameRule::LocalPart => Some(self.addr.local.clone()),
+            UsernameRule::Ask => None,
+        }
+    }
+}
+
+/// The `com.apple.mail.managed` payload: the preset's servers after overrides.
+#[allow(clippy::too_many_arguments)]
+fn mail_payload(
+    req: &Request,
+    preset: &Preset,
+    account: &Account<'_>,
+    protocol: Protocol,
+    payload_type: &str,
+    identifier: &str,
+    email_key: &str,
+    warnings: &mut Vec<String>,
+) -> Result<MailPayload> {
+    let incoming = match protocol {
+        Protocol::Imap => resolve(
+            "imap",
+            preset.imap.as_ref(),
+            &req.servers.imap_host,
+            req.servers.imap_port,
+            993,
+            warnings,
+            req.lang,
+        )?,
+        Protocol::Pop => {
+            if preset.pop.is_none() && req.servers.pop_host.is_none() {
+                return Err(Error::input(
+                    "--protocol",
+                    crate::i18n::tr(
+                        format!(
+                            "the {} preset offers no POP server; use IMAP or give --pop-host",
+                            preset.id
+                        ),
+                        format!(
+                            "{} のプリセットにはPOPサーバがありません。IMAPを使うか --pop-host を指定してください",
+                            preset.id
+                        ),
+                    ),
+                ));
+            }
+            resolve(
+                "pop",
+                preset.pop.as_ref(),
+                &req.servers.pop_host,
+                req.servers.pop_port,
+                995,
+                warnings,
+                req.lang,
+            )?
+        }
+    };
+    let outgoing = resolve(
+        "smtp",
+        preset.smtp.as_ref(),
+        &req.servers.smtp_host,
+        req.servers.smtp_port,
+        465,
+        warnings,
+        req.lang,
+    )?;
+
+    let incoming_username = account.username_for(incoming.username);
+    let outgoing_username = account.username_for(outgoing.username);
+    if incoming_username.is_none() || outgoing_username.is_none() {
+        warnings.push(
+            crate::i18n::Msg::WarnUsernameAsked
+                .fill(req.lang, &[("provider", preset.display_name(req.lang))]),
+        );
+    }
+    let protocol_name = match protocol {
+        Protocol::Imap => "IMAP",
+        Protocol::Pop => "POP",
+    };
     let payload_identifier = format!("{identifier}.mail");
-    let email_key = email.to_lowercase();
+    let password = account.password.clone();
     let account_type = match protocol {
         Protocol::Imap => AccountType::Imap,
         Protocol::Pop => AccountType::Pop,
     };
-    let mail = MailPayload {
-        account_description: Some(account_description.clone()),
-        account_name: name,
+    Ok(MailPayload {
+        account_description: Some(account.description.clone()),
+        account_name: account.name.clone(),
         account_type,
-        email_address: Some(email.clone()),
+        email_address: Some(account.email.to_string()),
         incoming_auth: incoming.auth,
         incoming_host: incoming.host,
         imap_path_prefix: None,
@@ -779,10 +1301,10 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         outgoing_password: password.clone(),
         outgoing_password_same_as_incoming: if password.is_none() { Some(true) } else { None },
         payload_description: None,
-        payload_display_name: Some(account_description),
+        payload_display_name: Some(account.description.clone()),
         payload_identifier: payload_identifier.clone(),
         payload_organization: None,
-        payload_type: MAIL_PAYLOAD_TYPE.into(),
+        payload_type: payload_type.into(),
         payload_uuid: make_uuid(
             req.uuids,
             &format!("{payload_identifier}\n{email_key}\n{protocol_name}"),
@@ -797,57 +1319,89 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         vpn_uuid: None,
         allow_mail_drop: None,
         disable_mail_recents_syncing: None,
-    };
-    let profile = Profile {
-        content: vec![Payload::Mail(Box::new(mail))],
-        description: Some(description),
-        display_name: Some(display_name),
-        identifier: identifier.clone(),
-        organization,
-        removal_disallowed: None,
-        payload_type: "Configuration".into(),
-        uuid: make_uuid(req.uuids, &format!("{identifier}\n{email_key}\nprofile")),
-        version: 1,
-    };
-    let value = profile.to_value();
-    // The linter's verdict on what is about to be written (Apple's schema included): errors
-    // refuse, warnings are said.
-    if let Some(root) = value.as_dictionary() {
-        let findings = crate::lint::check_profile(root, registry);
-        let (errors, rest): (Vec<_>, Vec<_>) = findings
-            .into_iter()
-            .partition(|f| f.severity == crate::lint::Severity::Error);
-        if !errors.is_empty() {
-            return Err(Error::Refused {
-                findings: errors,
-                lang: req.lang,
-            });
-        }
-        for f in rest {
-            let detail = format!(
-                "{}{}",
-                f.message,
-                f.help.map(|h| format!("; {h}")).unwrap_or_default()
-            );
-            warnings.push(match (req.lang, crate::lint::ja::texts(f.rule)) {
-                (crate::preset::Lang::Ja, Some((summary, _))) => {
-                    format!("{} ({}): {summary}(詳細: {detail})", f.rule, f.path)
-                }
-                _ => format!("{} ({}): {detail}", f.rule, f.path),
-            });
-        }
-    }
-    Ok(Rendered {
-        profile,
-        file_name,
-        preset_id: (preset.id != "custom").then(|| preset.id.clone()),
-        warnings,
-        notes: preset
-            .notes
-            .iter()
-            .map(|n| req.lang.pick(&n.ja, &n.en).to_string())
-            .collect(),
     })
+}
+
+/// A CalDAV or CardDAV payload from the preset's server, with the mail account's login.
+fn dav_payload(
+    extra: Extra,
+    preset: &Preset,
+    account: &Account<'_>,
+    header: &dyn Fn(&str, &str, Option<String>) -> PayloadHeader,
+) -> Payload {
+    let (server, suffix, ty) = match extra {
+        Extra::Calendar => (preset.caldav.as_ref(), "caldav", CALDAV_PAYLOAD_TYPE),
+        Extra::Contacts => (preset.carddav.as_ref(), "carddav", CARDDAV_PAYLOAD_TYPE),
+    };
+    // check_extras made sure the preset serves it.
+    let server = server.expect("checked by check_extras");
+    let what = match extra {
+        Extra::Calendar => crate::i18n::tr("Calendars", "カレンダー"),
+        Extra::Contacts => crate::i18n::tr("Contacts", "連絡先"),
+    };
+    let description = format!("{} ({what})", account.description);
+    let username = account.username_for(server.username);
+    let h = header(suffix, ty, Some(description.clone()));
+    match extra {
+        Extra::Calendar => Payload::CalDav(Box::new(CalDavPayload {
+            account_description: Some(description),
+            host: server.host.clone(),
+            password: account.password.clone(),
+            port: server.port,
+            principal_url: server.principal_url.clone(),
+            ssl: true,
+            username,
+            header: h,
+        })),
+        Extra::Contacts => Payload::CardDav(Box::new(CardDavPayload {
+            account_description: Some(description),
+            host: server.host.clone(),
+            password: account.password.clone(),
+            port: server.port,
+            principal_url: server.principal_url.clone(),
+            ssl: true,
+            username,
+            header: h,
+        })),
+    }
+}
+
+/// The linter's verdict on what is about to be written (Apple's schema included): errors
+/// refuse, warnings are said.
+fn check_written(
+    profile: &Profile,
+    registry: &Registry,
+    lang: Lang,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let value = profile.to_value();
+    let Some(root) = value.as_dictionary() else {
+        return Ok(());
+    };
+    let findings = crate::lint::check_profile(root, registry);
+    let (errors, rest): (Vec<_>, Vec<_>) = findings
+        .into_iter()
+        .partition(|f| f.severity == crate::lint::Severity::Error);
+    if !errors.is_empty() {
+        return Err(Error::Refused {
+            findings: errors,
+            lang,
+        });
+    }
+    for f in rest {
+        let detail = format!(
+            "{}{}",
+            f.message,
+            f.help.map(|h| format!("; {h}")).unwrap_or_default()
+        );
+        warnings.push(match (lang, crate::lint::ja::texts(f.rule)) {
+            (crate::preset::Lang::Ja, Some((summary, _))) => {
+                format!("{} ({}): {summary}(詳細: {detail})", f.rule, f.path)
+            }
+            _ => format!("{} ({}): {detail}", f.rule, f.path),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -862,7 +1416,9 @@ mod tests {
     fn softbank_profile() {
         let (reg, t) = setup();
         let r = render(&Request::new("taro@i.softbank.jp"), &reg, &t).unwrap();
-        let Payload::Mail(m) = &r.profile.content[0];
+        let Payload::Mail(m) = &r.profile.content[0] else {
+            panic!("a mail payload")
+        };
         assert_eq!(m.incoming_host, "imap.softbank.jp");
         assert_eq!(m.incoming_port, Some(993));
         assert!(m.incoming_ssl && m.outgoing_ssl);
@@ -919,7 +1475,9 @@ mod tests {
         let c = render(&Request::new("hanako@i.softbank.jp"), &reg, &t).unwrap();
         assert_eq!(a.profile.uuid, b.profile.uuid);
         assert_ne!(a.profile.uuid, c.profile.uuid);
-        let Payload::Mail(m) = &a.profile.content[0];
+        let Payload::Mail(m) = &a.profile.content[0] else {
+            panic!("a mail payload")
+        };
         assert_ne!(m.payload_uuid, a.profile.uuid);
         assert_eq!(
             Uuid::parse_str(&a.profile.uuid).unwrap().get_version_num(),

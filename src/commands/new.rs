@@ -7,7 +7,7 @@ use crate::i18n::tr;
 use crate::i18n::Msg;
 use crate::output::{self, Mode};
 use crate::preset::Registry;
-use crate::profile::{Payload, Secret};
+use crate::profile::Secret;
 use crate::render::{self, Request, ServerOverrides, Templates, UuidMode};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -35,7 +35,16 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
             ),
         ));
     }
+    let with = match &args.with {
+        Some(w) => render::parse_extras(w).map_err(|e| Error::input("--with", e))?,
+        None => Vec::new(),
+    };
     let req = Request {
+        account: args.account,
+        with,
+        platform: args.platform,
+        exchange_host: args.exchange_host,
+        oauth: !args.no_oauth,
         email: args.email,
         name: args.name,
         carrier: args.carrier,
@@ -107,7 +116,6 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
             }
             let mode = if secret { Mode::Secret } else { Mode::Public };
             output::write_atomic(path, &bytes, mode)?;
-            let Payload::Mail(m) = &rendered.profile.content[0];
             ctx.info(
                 &Msg::NewWrote.fill(
                     ctx.lang,
@@ -128,22 +136,7 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
                                 .as_deref()
                                 .unwrap_or(Msg::NewCustomServers.text(ctx.lang)),
                         ),
-                        (
-                            "incoming",
-                            &format!(
-                                "{}:{}",
-                                m.incoming_host,
-                                m.incoming_port.unwrap_or_default()
-                            ),
-                        ),
-                        (
-                            "outgoing",
-                            &format!(
-                                "{}:{}",
-                                m.outgoing_host,
-                                m.outgoing_port.unwrap_or_default()
-                            ),
-                        ),
+                        ("accounts", &rendered.summary(ctx.lang)),
                     ],
                 ),
             );
