@@ -171,10 +171,23 @@ pub const GOOGLE_PAYLOAD_TYPE: &str = "com.apple.google-oauth";
 pub const CALDAV_PAYLOAD_TYPE: &str = "com.apple.caldav.account";
 pub const CARDDAV_PAYLOAD_TYPE: &str = "com.apple.carddav.account";
 
+/// An optional value that is present: written as the value itself. (A struct with a flattened
+/// field is written as a map, and plist writes a map's `Some(x)` as a `{Some: x}` dictionary.)
+fn present<T: Serialize, S: serde::Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(x) => x.serialize(s),
+        None => s.serialize_unit(),
+    }
+}
+
 /// The keys every payload has, flattened into each payload type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PayloadHeader {
-    #[serde(rename = "PayloadDisplayName", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "PayloadDisplayName",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub display_name: Option<String>,
     #[serde(rename = "PayloadIdentifier")]
     pub identifier: String,
@@ -192,22 +205,35 @@ pub struct PayloadHeader {
 pub struct ExchangePayload {
     #[serde(rename = "EmailAddress")]
     pub email_address: String,
-    #[serde(rename = "Host", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Host",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub host: Option<String>,
     #[serde(
         rename = "MailNumberOfPastDaysToSync",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
     )]
     pub past_days: Option<i64>,
     #[serde(rename = "OAuth")]
     pub oauth: bool,
-    #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Password",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub password: Option<Secret>,
     #[serde(flatten)]
     pub header: PayloadHeader,
     #[serde(rename = "SSL")]
     pub ssl: bool,
-    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UserName",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub user_name: Option<String>,
 }
 
@@ -220,13 +246,21 @@ pub struct EwsPayload {
     pub host: String,
     #[serde(rename = "OAuth")]
     pub oauth: bool,
-    #[serde(rename = "Password", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Password",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub password: Option<Secret>,
     #[serde(flatten)]
     pub header: PayloadHeader,
     #[serde(rename = "SSL")]
     pub ssl: bool,
-    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UserName",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub user_name: Option<String>,
 }
 
@@ -234,9 +268,17 @@ pub struct EwsPayload {
 /// Google after installation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GooglePayload {
-    #[serde(rename = "AccountDescription", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AccountDescription",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub account_description: Option<String>,
-    #[serde(rename = "AccountName", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AccountName",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub account_name: Option<String>,
     #[serde(rename = "EmailAddress")]
     pub email_address: String,
@@ -249,20 +291,33 @@ pub struct GooglePayload {
 pub struct CalDavPayload {
     #[serde(
         rename = "CalDAVAccountDescription",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
     )]
     pub account_description: Option<String>,
     #[serde(rename = "CalDAVHostName")]
     pub host: String,
-    #[serde(rename = "CalDAVPassword", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CalDAVPassword",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub password: Option<Secret>,
     #[serde(rename = "CalDAVPort")]
     pub port: u16,
-    #[serde(rename = "CalDAVPrincipalURL", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CalDAVPrincipalURL",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub principal_url: Option<String>,
     #[serde(rename = "CalDAVUseSSL")]
     pub ssl: bool,
-    #[serde(rename = "CalDAVUsername", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CalDAVUsername",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub username: Option<String>,
     #[serde(flatten)]
     pub header: PayloadHeader,
@@ -273,23 +328,33 @@ pub struct CalDavPayload {
 pub struct CardDavPayload {
     #[serde(
         rename = "CardDAVAccountDescription",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
     )]
     pub account_description: Option<String>,
     #[serde(rename = "CardDAVHostName")]
     pub host: String,
-    #[serde(rename = "CardDAVPassword", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CardDAVPassword",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub password: Option<Secret>,
     #[serde(rename = "CardDAVPort")]
     pub port: u16,
     #[serde(
         rename = "CardDAVPrincipalURL",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
     )]
     pub principal_url: Option<String>,
     #[serde(rename = "CardDAVUseSSL")]
     pub ssl: bool,
-    #[serde(rename = "CardDAVUsername", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CardDAVUsername",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "present"
+    )]
     pub username: Option<String>,
     #[serde(flatten)]
     pub header: PayloadHeader,

@@ -149,6 +149,10 @@ struct Context<'a> {
     protocol: &'a str,
     lang: Lang,
     password_included: bool,
+    /// The user signs in on the phone after installing (Exchange with OAuth, Google).
+    sign_in: bool,
+    /// Calendars and contacts added to the account ("calendar", "contacts").
+    with: Vec<&'static str>,
     carrier: CarrierContext<'a>,
 }
 
@@ -171,6 +175,8 @@ impl Context<'static> {
         "protocol",
         "lang",
         "password_included",
+        "sign_in",
+        "with",
         "carrier.id",
         "carrier.name",
         "carrier.name_en",
@@ -188,6 +194,8 @@ impl Context<'static> {
             protocol: "IMAP",
             lang: Lang::Ja,
             password_included: false,
+            sign_in: false,
+            with: vec!["calendar"],
             carrier: CarrierContext {
                 id: "example",
                 name: "Example",
@@ -689,6 +697,8 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         protocol: protocol_name,
         lang: req.lang,
         password_included: password.is_some(),
+        sign_in: kind == AccountKind::Google || (kind == AccountKind::Exchange && req.oauth),
+        with: req.with.iter().map(|e| e.name()).collect(),
         carrier: CarrierContext {
             id: &preset.id,
             name: &preset.name,
@@ -1339,7 +1349,10 @@ fn dav_payload(
         Extra::Calendar => crate::i18n::tr("Calendars", "カレンダー"),
         Extra::Contacts => crate::i18n::tr("Contacts", "連絡先"),
     };
-    let description = format!("{} ({what})", account.description);
+    let description = crate::i18n::tr(
+        format!("{} ({what})", account.description),
+        format!("{}({what})", account.description),
+    );
     let username = account.username_for(server.username);
     let h = header(suffix, ty, Some(description.clone()));
     match extra {

@@ -185,7 +185,7 @@ fn every_validation_error_is_a_400_page_with_the_reason() {
             "no preset with the id",
         ),
         (vec![("email", "taro@softbank.ne.jp")], "Messages app"),
-        (vec![("email", "taro@outlook.com")], "OAuth"),
+        (vec![("email", "taro@rakumail.jp")], "Rakuten Link"),
         (
             vec![("email", "taro@i.softbank.jp"), ("name", "a\u{1}b")],
             "U+0001",
