@@ -61,6 +61,41 @@ pub fn add_caldav(d: &mut Dictionary, port: Value) {
         .push(Value::Dictionary(c));
 }
 
+/// The last payload of the profile (the one just added).
+pub fn last(d: &mut Dictionary) -> &mut Dictionary {
+    d.get_mut("PayloadContent")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .last_mut()
+        .unwrap()
+        .as_dictionary_mut()
+        .unwrap()
+}
+
+/// Adds an Exchange ActiveSync payload for Exchange Online with OAuth.
+pub fn add_exchange(d: &mut Dictionary) {
+    let mut c = Dictionary::new();
+    set(&mut c, "EmailAddress", s("taro@i.softbank.jp"));
+    set(&mut c, "Host", s("outlook.office365.com"));
+    set(&mut c, "OAuth", Value::Boolean(true));
+    set(&mut c, "PayloadType", s("com.apple.eas.account"));
+    set(&mut c, "PayloadVersion", Value::Integer(1.into()));
+    set(&mut c, "PayloadIdentifier", s("jp.profilegen.exchange"));
+    set(
+        &mut c,
+        "PayloadUUID",
+        s("0A1B2C3D-0000-4000-8000-0000000000EA"),
+    );
+    set(&mut c, "SSL", Value::Boolean(true));
+    set(&mut c, "UserName", s("taro@i.softbank.jp"));
+    d.get_mut("PayloadContent")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .push(Value::Dictionary(c));
+}
+
 /// (rule, triggering change, near-miss change that must not trigger it)
 pub fn cases() -> Vec<(&'static str, Mutation, Mutation)> {
     vec![
@@ -289,6 +324,84 @@ pub fn cases() -> Vec<(&'static str, Mutation, Mutation)> {
             "PG216",
             |d| set(mail(d), "IncomingMailServerUsername", s("ｔａｒｏ")),
             |d| set(mail(d), "IncomingMailServerUsername", s("taro")),
+        ),
+        (
+            "PG217",
+            |d| {
+                add_exchange(d);
+                set(last(d), "Password", s("Winter2026!"));
+            },
+            |d| {
+                add_exchange(d);
+                set(last(d), "OAuth", Value::Boolean(false));
+                set(last(d), "Password", s("Winter2026!"));
+            },
+        ),
+        (
+            "PG218",
+            |d| {
+                add_exchange(d);
+                last(d).remove("Host");
+                set(
+                    last(d),
+                    "OAuthSignInURL",
+                    s("https://login.corp.example.jp/oauth"),
+                );
+            },
+            |d| {
+                add_exchange(d);
+                set(
+                    last(d),
+                    "OAuthSignInURL",
+                    s("https://login.corp.example.jp/oauth"),
+                );
+            },
+        ),
+        (
+            "PG219",
+            |d| {
+                add_exchange(d);
+                set(d, "TargetDeviceType", Value::Integer(5.into()));
+            },
+            |d| {
+                add_exchange(d);
+                set(d, "TargetDeviceType", Value::Integer(1.into()));
+            },
+        ),
+        (
+            "PG220",
+            |d| add_caldav(d, Value::Real(443.0)),
+            |d| add_caldav(d, Value::Integer(443.into())),
+        ),
+        (
+            "PG221",
+            |d| {
+                add_caldav(d, Value::Integer(443.into()));
+                set(last(d), "CalDAVUseSSL", Value::Boolean(false));
+            },
+            |d| {
+                add_caldav(d, Value::Integer(443.into()));
+                last(d).remove("CalDAVUseSSL");
+            },
+        ),
+        (
+            "PG222",
+            |d| {
+                add_caldav(d, Value::Integer(443.into()));
+                set(
+                    last(d),
+                    "CalDAVPrincipalURL",
+                    s("http://dav.example.org/principals/taro/"),
+                );
+            },
+            |d| {
+                add_caldav(d, Value::Integer(443.into()));
+                set(
+                    last(d),
+                    "CalDAVPrincipalURL",
+                    s("https://caldav.icloud.com/123456/principal/"),
+                );
+            },
         ),
         (
             "PG114",

@@ -1,6 +1,7 @@
 //! The rule registry: every rule, in ID order (PG7xx are `probe`'s). Adding a rule is adding a `Rule` to its category
 //! file and a line here, plus its fixtures in `tests/lint_rules.rs`.
 
+pub mod accounts;
 pub mod identifiers;
 pub mod leftovers;
 pub mod lifecycle;
@@ -45,6 +46,12 @@ pub static ALL: &[&Rule] = &[
     &mail::UNSUPPORTED_PROVIDER,
     &mail::WRONG_DIRECTION_PORT,
     &mail::IME_TEXT,
+    &accounts::OAUTH_WITH_PASSWORD,
+    &accounts::OAUTH_URL_WITHOUT_HOST,
+    &accounts::WRONG_PLATFORM,
+    &accounts::DAV_PORT,
+    &accounts::DAV_SSL_OFF,
+    &accounts::PRINCIPAL_ELSEWHERE,
     &signing::UNSIGNED,
     &signing::BROKEN_SIGNATURE,
     &signing::SIGNER_VALIDITY,

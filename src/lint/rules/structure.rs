@@ -464,8 +464,11 @@ fn emit_problems(
                 expected,
                 found,
             } => {
-                // PayloadVersion has its own rule.
-                if key == "PayloadVersion" {
+                // PayloadVersion and the DAV ports have their own rules.
+                if matches!(
+                    key.as_str(),
+                    "PayloadVersion" | "CalDAVPort" | "CardDAVPort"
+                ) {
                     continue;
                 }
                 let found = found.map_or("an unknown type", |t| t.tag());
