@@ -27,7 +27,12 @@ pub const COLUMNS: &[&str] = &[
     "description",
     "organization",
     "password",
+    "account",
+    "with",
 ];
+
+/// The number of columns.
+const NCOL: usize = 9;
 
 /// Rows rendered per parallel batch.
 const CHUNK: usize = 2048;
@@ -85,12 +90,12 @@ pub struct Summary {
 /// A CSV row, validated against the header.
 struct Row {
     line: u64,
-    fields: [Option<String>; 7],
+    fields: [Option<String>; NCOL],
 }
 
 /// Reads the header: the index of each known column; unknown columns are an error.
-fn header_map(csv_name: &str, header: &csv::StringRecord) -> Result<[Option<usize>; 7]> {
-    let mut map = [None; 7];
+fn header_map(csv_name: &str, header: &csv::StringRecord) -> Result<[Option<usize>; NCOL]> {
+    let mut map = [None; NCOL];
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
         match COLUMNS.iter().position(|c| *c == h) {
@@ -275,6 +280,12 @@ fn request_for(row: &Row, base: &Request) -> std::result::Result<Request, String
         .clone()
         .filter(|p| !p.is_empty())
         .map(Secret::new);
+    if let Some(a) = get(7) {
+        req.account = Some(a.parse().map_err(|e| format!("account: {e}"))?);
+    }
+    if let Some(w) = get(8) {
+        req.with = render::parse_extras(&w).map_err(|e| format!("with: {e}"))?;
+    }
     Ok(req)
 }
 
@@ -290,6 +301,8 @@ fn render_row(row: &Row, opts: &Options<'_>) -> Rendered {
                 ("--username: ", "username: "),
                 ("--description: ", "description: "),
                 ("--carrier: ", "carrier: "),
+                ("--account: ", "account: "),
+                ("--with: ", "with: "),
             ] {
                 if let Some(rest) = msg.strip_prefix(flag) {
                     msg = format!("{column}{rest}");
@@ -690,7 +703,7 @@ fn pass(
             match rec {
                 Ok(r) => {
                     let line = lines.line_at(r.position().map_or(0, |p| p.byte()));
-                    let mut fields: [Option<String>; 7] = Default::default();
+                    let mut fields: [Option<String>; NCOL] = Default::default();
                     for (c, idx) in map.iter().enumerate() {
                         fields[c] = idx.and_then(|i| r.get(i)).map(str::to_string);
                     }

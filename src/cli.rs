@@ -251,7 +251,8 @@ pub struct ServeArgs {
 
 pub(crate) const BULK_HELP: &str = "\
 CSV columns (header row required, UTF-8 with or without BOM):
-  email (required), name, carrier, username, description, organization, password
+  email (required), name, carrier, username, description, organization, password,
+  account (mail, exchange or google), with (calendar, contacts)
 
 Examples:
   profilegen bulk users.csv --out-dir profiles --manifest profiles/manifest.csv
@@ -290,6 +291,15 @@ pub struct BulkArgs {
     /// Incoming protocol for every row
     #[arg(long, value_enum)]
     pub protocol: Option<Protocol>,
+    /// Account kind for rows without an account value: mail, exchange, google [default: each provider's]
+    #[arg(long, value_name = "KIND", value_parser = parse_account)]
+    pub account: Option<AccountKind>,
+    /// Calendars and/or contacts for rows without a with value, e.g. calendar,contacts
+    #[arg(long, value_name = "LIST")]
+    pub with: Option<String>,
+    /// Platform of every profile: ios or macos [default: ios]
+    #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
+    pub platform: Option<Platform>,
     /// Organisation for rows without an organization value
     #[arg(long, value_name = "NAME")]
     pub org: Option<String>,

@@ -300,6 +300,18 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
     ),
     ("Incoming protocol for every row", "全行の受信プロトコル"),
     (
+        "Account kind for rows without an account value: mail, exchange, google [default: each provider's]",
+        "account 列が空の行のアカウントの種類: mail、exchange、google [既定: 各プロバイダのもの]",
+    ),
+    (
+        "Calendars and/or contacts for rows without a with value, e.g. calendar,contacts",
+        "with 列が空の行に加えるカレンダーや連絡先。例: calendar,contacts",
+    ),
+    (
+        "Platform of every profile: ios or macos [default: ios]",
+        "全プロファイルのプラットフォーム: ios または macos [既定: ios]",
+    ),
+    (
         "Organisation for rows without an organization value",
         "organization 列が空の行の組織名",
     ),
@@ -426,7 +438,8 @@ const LINT_HELP: &str = "\
 
 const BULK_HELP: &str = "\
 CSV の列(見出し行が必要。UTF-8、BOM はあってもなくても可):
-  email(必須)、name、carrier、username、description、organization、password
+  email(必須)、name、carrier、username、description、organization、password、
+  account(mail、exchange、google)、with(calendar、contacts)
 
 例:
   profilegen bulk users.csv --out-dir profiles --manifest profiles/manifest.csv

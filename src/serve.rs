@@ -314,6 +314,9 @@ struct Texts {
     other_lang: &'static str,
     notes: &'static str,
     unverified_note: &'static str,
+    extras: &'static str,
+    calendar: &'static str,
+    contacts: &'static str,
 }
 
 fn texts(lang: Lang) -> Texts {
@@ -339,6 +342,9 @@ fn texts(lang: Lang) -> Texts {
             other_lang: "English",
             notes: "インストールの前に: プロバイダごとの注意",
             unverified_note: "この設定は未確認です。プロバイダの案内と照らし合わせてください。",
+            extras: "提供しているプロバイダ(iCloud)では、次も設定できます:",
+            calendar: "カレンダー",
+            contacts: "連絡先",
         },
         Lang::En => Texts {
             title: "Mail settings profile",
@@ -361,6 +367,9 @@ fn texts(lang: Lang) -> Texts {
             other_lang: "日本語",
             notes: "Before installing: notes for each provider",
             unverified_note: "These settings are unverified; check them against the provider's instructions.",
+            extras: "Where the provider offers them (iCloud), also set up:",
+            calendar: "Calendars",
+            contacts: "Contacts",
         },
     }
 }
@@ -421,6 +430,11 @@ pub struct ProfileForm {
     carrier: Option<String>,
     #[serde(default)]
     lang: Option<String>,
+    /// Checkboxes: present ("on") when ticked.
+    #[serde(default)]
+    calendar: Option<String>,
+    #[serde(default)]
+    contacts: Option<String>,
 }
 
 fn page(state: &AppState, lang: Lang, form: &ProfileForm, error: Option<&str>) -> String {
@@ -448,6 +462,8 @@ fn page(state: &AppState, lang: Lang, form: &ProfileForm, error: Option<&str>) -
         email => form.email.as_str(),
         name => form.name.as_deref().unwrap_or(""),
         carrier => form.carrier.as_deref().unwrap_or(""),
+        calendar => form.calendar.is_some(),
+        contacts => form.contacts.is_some(),
         carriers => carriers,
         signed => state.signer.is_some(),
     })
@@ -515,6 +531,13 @@ async fn make_profile(state: Arc<AppState>, headers: HeaderMap, form: ProfileFor
     req.name = form.name.clone().filter(|s| !s.trim().is_empty());
     req.carrier = form.carrier.clone().filter(|s| !s.trim().is_empty());
     req.lang = lang;
+    req.with = [
+        (form.calendar.is_some(), render::Extra::Calendar),
+        (form.contacts.is_some(), render::Extra::Contacts),
+    ]
+    .into_iter()
+    .filter_map(|(on, e)| on.then_some(e))
+    .collect();
     // Rendering and signing are CPU work: off the async threads.
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || {

@@ -6,7 +6,7 @@ use crate::cli::BulkArgs;
 use crate::error::{Error, Result};
 use crate::i18n::tr;
 use crate::preset::Registry;
-use crate::render::{Request, ServerOverrides, Templates, UuidMode};
+use crate::render::{self, Request, ServerOverrides, Templates, UuidMode};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -65,6 +65,11 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     let mut base = Request::new(String::new());
     base.carrier = args.carrier;
     base.protocol = args.protocol;
+    base.account = args.account;
+    base.platform = args.platform;
+    if let Some(w) = &args.with {
+        base.with = render::parse_extras(w).map_err(|e| Error::input("--with", e))?;
+    }
     base.organization = args.org;
     base.identifier_prefix = args.identifier_prefix;
     base.uuids = UuidMode::Derived;
