@@ -37,7 +37,7 @@ pub struct Global {
     pub carriers: Option<PathBuf>,
 
     /// Language of notes and of the text put in profiles [default: from LANG; ja or en]
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_parser = named::<Lang>())]
     pub lang: Option<Lang>,
 
     /// Print only warnings and errors
@@ -127,16 +127,20 @@ pub struct ProbeArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// Exit with 1 when a finding is at least this severe
-    #[arg(long, value_enum, default_value = "error", value_name = "LEVEL")]
+    #[arg(long, value_parser = named::<crate::lint::Severity>(), default_value = "error", value_name = "LEVEL")]
     pub fail_on: crate::lint::Severity,
 }
 
-fn parse_account(s: &str) -> Result<AccountKind, String> {
-    s.parse()
-}
-
-fn parse_platform(s: &str) -> Result<Platform, String> {
-    s.parse()
+/// A domain type's names as clap's possible values (the domain modules do not know clap).
+fn named<T>() -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: crate::Named + std::str::FromStr + Clone + Send + Sync + 'static,
+{
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(T::NAMES).map(|s| {
+        s.parse::<T>()
+            .unwrap_or_else(|_| unreachable!("a listed name"))
+    })
 }
 
 impl From<ServerArgs> for ServerOverrides {
@@ -231,7 +235,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub rate_limit: u32,
     /// What to log: off, requests (no personal data), addresses (also the address asked for)
-    #[arg(long, value_enum, default_value = "off")]
+    #[arg(long, value_parser = named::<crate::serve::LogLevel>(), default_value = "off")]
     pub log: crate::serve::LogLevel,
     /// Start of the PayloadIdentifier; the account is appended
     #[arg(long, value_name = "PREFIX", default_value = DEFAULT_IDENTIFIER_PREFIX)]
@@ -289,16 +293,16 @@ pub struct BulkArgs {
     #[arg(short, long, value_name = "ID")]
     pub carrier: Option<String>,
     /// Incoming protocol for every row
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<Protocol>())]
     pub protocol: Option<Protocol>,
     /// Account kind for rows without an account value: mail, exchange, google [default: each provider's]
-    #[arg(long, value_name = "KIND", value_parser = parse_account)]
+    #[arg(long, value_name = "KIND", value_parser = named::<AccountKind>())]
     pub account: Option<AccountKind>,
     /// Calendars and/or contacts for rows without a with value, e.g. calendar,contacts
     #[arg(long, value_name = "LIST")]
     pub with: Option<String>,
     /// Platform of every profile: ios or macos [default: ios]
-    #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
+    #[arg(long, value_name = "PLATFORM", value_parser = named::<Platform>())]
     pub platform: Option<Platform>,
     /// Organisation for rows without an organization value
     #[arg(long, value_name = "NAME")]
@@ -343,7 +347,7 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: LintFormat,
     /// Exit with 1 when a finding is at least this severe
-    #[arg(long, value_enum, default_value = "error", value_name = "LEVEL")]
+    #[arg(long, value_parser = named::<crate::lint::Severity>(), default_value = "error", value_name = "LEVEL")]
     pub fail_on: crate::lint::Severity,
     /// Do not report this rule (repeatable)
     #[arg(long, value_name = "ID")]
@@ -504,11 +508,11 @@ pub struct NewArgs {
     pub carrier: Option<String>,
 
     /// Incoming protocol [default: imap, or pop when the provider has only POP]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<Protocol>())]
     pub protocol: Option<Protocol>,
 
     /// Account kind: mail (IMAP/POP), exchange (Exchange ActiveSync, OAuth sign-in on the phone), google (Google sign-in on the phone) [default: the provider's]
-    #[arg(long, value_name = "KIND", value_parser = parse_account)]
+    #[arg(long, value_name = "KIND", value_parser = named::<AccountKind>())]
     pub account: Option<AccountKind>,
 
     /// Add the provider's calendars and/or contacts to a mail account, e.g. calendar,contacts
@@ -524,7 +528,7 @@ pub struct NewArgs {
     pub no_oauth: bool,
 
     /// Platform: ios, or macos (where Exchange ActiveSync and Google payloads do not exist) [default: ios]
-    #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
+    #[arg(long, value_name = "PLATFORM", value_parser = named::<Platform>())]
     pub platform: Option<Platform>,
 
     /// Login name for both servers, replacing the preset's rule (e.g. docomo's dアカウントID)

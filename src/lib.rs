@@ -3,6 +3,35 @@
 //! Data flows one way: user input → [`render`] (merged with a [`preset`]) → typed
 //! [`profile::Profile`] → plist bytes → file. The key knowledge lives in [`schema`].
 
+/// Names as the command line, CSV columns and web forms spell them: `NAMES`, `name()` and
+/// `FromStr` (whose error speaks the thread's language). Domain types stay free of clap; `cli`
+/// turns `NAMES` into its possible values.
+macro_rules! named {
+    ($t:ty, $what:literal, $($v:ident = $n:literal),+) => {
+        impl $crate::Named for $t {
+            const NAMES: &'static [&'static str] = &[$($n),+];
+        }
+        impl $t {
+            pub const NAMES: &'static [&'static str] = &[$($n),+];
+            pub fn name(self) -> &'static str {
+                match self { $(Self::$v => $n),+ }
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> std::result::Result<Self, String> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($n => Ok(Self::$v),)+
+                    other => Err(crate::i18n::tr(
+                        format!("{other:?} is not {}: use {}", $what, Self::NAMES.join(", ")),
+                        format!("{other:?} は{}ではありません。{} のどれかにしてください", $what, Self::NAMES.join("、")),
+                    )),
+                }
+            }
+        }
+    };
+}
+
 pub mod bulk;
 pub mod certs;
 pub mod cli;
@@ -23,4 +52,9 @@ pub mod sign;
 pub mod text;
 
 pub use error::{Error, Result};
+
+/// A type spelt by a fixed set of names (see `named!`).
+pub trait Named {
+    const NAMES: &'static [&'static str];
+}
 pub mod lint;

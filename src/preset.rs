@@ -458,12 +458,14 @@ impl Preset {
 }
 
 /// The language of messages meant for the phone's user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Ja,
     En,
 }
+
+named!(Lang, "a language", Ja = "ja", En = "en");
 
 impl Lang {
     /// From `LC_ALL` / `LC_MESSAGES` / `LANG`: Japanese when the locale says so, else English.

@@ -207,7 +207,7 @@ impl Context<'static> {
 }
 
 /// Which incoming protocol to set up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     Imap,
     Pop,
@@ -238,29 +238,7 @@ pub enum Platform {
     Macos,
 }
 
-/// Names as the command line, CSV columns and web forms spell them.
-macro_rules! named {
-    ($t:ty, $what:literal, $($v:ident = $n:literal),+) => {
-        impl $t {
-            pub const NAMES: &'static [&'static str] = &[$($n),+];
-            pub fn name(self) -> &'static str {
-                match self { $(Self::$v => $n),+ }
-            }
-        }
-        impl std::str::FromStr for $t {
-            type Err = String;
-            fn from_str(s: &str) -> std::result::Result<Self, String> {
-                match s.trim().to_ascii_lowercase().as_str() {
-                    $($n => Ok(Self::$v),)+
-                    other => Err(crate::i18n::tr(
-                        format!("{other:?} is not {}: use {}", $what, Self::NAMES.join(", ")),
-                        format!("{other:?} は{}ではありません。{} のどれかにしてください", $what, Self::NAMES.join("、")),
-                    )),
-                }
-            }
-        }
-    };
-}
+named!(Protocol, "a protocol", Imap = "imap", Pop = "pop");
 named!(
     AccountKind,
     "an account kind",

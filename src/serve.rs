@@ -228,7 +228,7 @@ where
 const PAGE: &str = include_str!("../templates/serve/index.html");
 
 /// What the server logs. Nothing by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
     /// Nothing.
     Off,
@@ -237,6 +237,14 @@ pub enum LogLevel {
     /// As `requests`, plus the address each profile was made for.
     Addresses,
 }
+
+named!(
+    LogLevel,
+    "a log level",
+    Off = "off",
+    Requests = "requests",
+    Addresses = "addresses"
+);
 
 /// Everything a request handler needs.
 pub struct AppState {

@@ -19,13 +19,21 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
     Warning,
     Error,
 }
+
+named!(
+    Severity,
+    "a severity",
+    Info = "info",
+    Warning = "warning",
+    Error = "error"
+);
 
 impl Severity {
     /// The word for the severity in a message, in `lang` ("error" / "エラー").
