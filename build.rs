@@ -1,4 +1,4 @@
-//! Embeds every `carriers/*.yaml` preset and `templates/*.j2` template in the binary, so adding
+//! Embeds every `carriers/*.yaml` preset, `mdm/*.yaml` variable table and `templates/*.j2` template in the binary, so adding
 //! a preset or a template is adding one file; and turns Apple's payload schemas
 //! (`schema/apple/profiles/*.yaml`, from apple/device-management) into the static key table the
 //! linter checks every payload against.
@@ -221,6 +221,13 @@ fn main() {
     embed("templates", ".j2", &mut out, "TEMPLATES");
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded.rs");
     fs::write(dest, out).unwrap();
+    let mut mdm = String::new();
+    embed("mdm", ".yaml", &mut mdm, "MDMS");
+    fs::write(
+        Path::new(&env::var("OUT_DIR").unwrap()).join("embedded_mdm.rs"),
+        mdm,
+    )
+    .unwrap();
     let mut schema = String::new();
     schemas(&mut schema, "profiles", "payloadtype", "GENERATED");
     schemas(

@@ -48,6 +48,7 @@ fn main() {
         verifier: &store,
         overrides: BTreeMap::new(),
         now: 1_800_000_000,
+        mdm: None,
     };
     println!(
         "machine: {} cores; {}",

@@ -52,6 +52,8 @@ pub enum Command {
     New(Box<NewArgs>),
     /// List the provider presets, or show one
     Carriers(CarriersArgs),
+    /// List the MDMs whose variables `new --mdm` and `lint --mdm` know, or show one
+    Mdm(MdmArgs),
     /// Sign an existing profile (XML or binary plist) unchanged
     #[command(after_help = SIGN_EXAMPLES)]
     Sign(SignCmdArgs),
@@ -376,6 +378,9 @@ pub struct LintArgs {
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// The MDM whose variables the profiles hold (see `profilegen mdm`)
+    #[arg(long, value_name = "MDM")]
+    pub mdm: Option<String>,
     /// Print a rule's documentation and exit
     #[arg(long, value_name = "ID", conflicts_with = "list_rules")]
     pub explain: Option<String>,
@@ -496,8 +501,30 @@ By default no password goes into the profile: the phone asks for it during insta
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// The mail address; its domain picks the preset
-    #[arg(short, long, value_name = "ADDRESS")]
-    pub email: String,
+    #[arg(
+        short,
+        long,
+        value_name = "ADDRESS",
+        required_unless_present = "mdm",
+        conflicts_with = "mdm"
+    )]
+    pub email: Option<String>,
+
+    /// One profile for all users of this MDM, with its variables: jamf, jamf-school, intune, kandji, workspace-one, mosyle, fleet, addigy, or generic with --var
+    #[arg(long, value_name = "MDM")]
+    pub mdm: Option<String>,
+
+    /// With --mdm: the users' mail domain (its preset applies) [default: the --carrier preset's]
+    #[arg(long, value_name = "DOMAIN", requires = "mdm")]
+    pub domain: Option<String>,
+
+    /// With --mdm generic: the variable for email, name, local_part or username (repeatable), e.g. --var email='{{mail}}'
+    #[arg(long = "var", value_name = "ROLE=VARIABLE", requires = "mdm")]
+    pub vars: Vec<String>,
+
+    /// With --mdm: the variable holding the login name, where the preset needs one the MDM has no variable for
+    #[arg(long, value_name = "VARIABLE", requires = "mdm")]
+    pub username_var: Option<String>,
 
     /// The sender name shown in sent mail (EmailAccountName)
     #[arg(short, long)]
@@ -618,6 +645,23 @@ pub struct PasswordArgs {
     /// Prompt for the password on the terminal and embed it
     #[arg(long)]
     pub ask_password: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MdmArgs {
+    #[command(subcommand)]
+    pub command: Option<MdmCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MdmCommand {
+    /// List every MDM (the default)
+    List,
+    /// Show an MDM's variables, what each holds, how to upload, pitfalls and sources
+    Show {
+        /// MDM id (see `profilegen mdm`)
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -65,6 +65,20 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
     ),
     ("List every preset (the default)", "すべてのプリセットを一覧表示します(既定)"),
     (
+        "List the MDMs whose variables `new --mdm` and `lint --mdm` know, or show one",
+        "`new --mdm` と `lint --mdm` が変数を知っている MDM の一覧、または1つの詳細を表示します",
+    ),
+    ("List every MDM (the default)", "すべての MDM を一覧表示します(既定)"),
+    (
+        "Show an MDM's variables, what each holds, how to upload, pitfalls and sources",
+        "MDM の変数、それぞれの意味、アップロードの方法、注意点、出典を表示します",
+    ),
+    ("MDM id (see `profilegen mdm`)", "MDM の ID(`profilegen mdm` で一覧)"),
+    (
+        "The MDM whose variables the profiles hold (see `profilegen mdm`)",
+        "プロファイルに変数が入っている MDM(`profilegen mdm` で一覧)",
+    ),
+    (
         "Show everything a preset says: servers, ports, username rule, notes and sources",
         "プリセットの内容(サーバ、ポート、ユーザ名の規則、注意、出典)をすべて表示します",
     ),
@@ -72,6 +86,22 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
     (
         "The mail address; its domain picks the preset",
         "メールアドレス。ドメインからプリセットが決まります",
+    ),
+    (
+        "One profile for all users of this MDM, with its variables: jamf, jamf-school, intune, kandji, workspace-one, mosyle, fleet, addigy, or generic with --var",
+        "この MDM の全ユーザ向けのプロファイルを、その変数を使って1つ作ります: jamf、jamf-school、intune、kandji、workspace-one、mosyle、fleet、addigy、または --var と一緒に generic",
+    ),
+    (
+        "With --mdm: the users' mail domain (its preset applies) [default: the --carrier preset's]",
+        "--mdm で: 利用者のメールのドメイン(そのプリセットを使います) [既定: --carrier のプリセットのもの]",
+    ),
+    (
+        "With --mdm generic: the variable for email, name, local_part or username (repeatable), e.g. --var email='{{mail}}'",
+        "--mdm generic で: email、name、local_part、username の変数(複数指定可)。例: --var email='{{mail}}'",
+    ),
+    (
+        "With --mdm: the variable holding the login name, where the preset needs one the MDM has no variable for",
+        "--mdm で: プリセットが求めるログイン名を MDM の変数で表せないとき、それを入れた変数",
     ),
     (
         "The sender name shown in sent mail (EmailAccountName)",

@@ -41,6 +41,7 @@ pub mod container;
 pub mod der;
 pub mod error;
 pub mod i18n;
+pub mod mdm;
 pub mod output;
 pub mod preset;
 pub mod probe;

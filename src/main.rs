@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Carriers(args) => registry()
             .and_then(|r| commands::carriers::run(args, &r, &ctx))
             .map(|()| 0),
+        Command::Mdm(args) => commands::mdm::run(args, &ctx).map(|()| 0),
         Command::Sign(args) => commands::sign::run(args, &ctx).map(|()| 0),
         Command::Completions { target, dir } => completions(&target, dir.as_deref()),
         Command::Serve(args) => registry()

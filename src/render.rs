@@ -322,6 +322,89 @@ pub struct Request {
     pub exchange_host: Option<String>,
     /// Exchange sign-in with OAuth (the default); `false` for a server that takes passwords.
     pub oauth: bool,
+    /// One profile for all of an MDM's users: its variables instead of an address.
+    pub mdm: Option<MdmRequest>,
+}
+
+/// What `new --mdm` asks for.
+#[derive(Debug, Clone)]
+pub struct MdmRequest {
+    pub mdm: crate::mdm::Mdm,
+    /// The domain whose preset applies (`--domain`, or the `--carrier` preset's first domain).
+    pub domain: String,
+    /// The variable holding the login name where the preset's rule needs one the MDM lacks.
+    pub username_var: Option<String>,
+}
+
+/// A role an MDM variable plays.
+#[derive(Debug, Clone, Copy)]
+pub enum MdmRole {
+    Email,
+}
+
+impl MdmRequest {
+    fn variable(&self, role: MdmRole) -> Result<String> {
+        match role {
+            MdmRole::Email => self.mdm.roles.email.clone().ok_or_else(|| {
+                Error::input(
+                    "--var",
+                    crate::i18n::tr(
+                        "the MDM needs an email variable: --var email=…",
+                        "MDM のメールアドレスの変数が必要です: --var email=…",
+                    ),
+                )
+            }),
+        }
+    }
+}
+
+/// For `--mdm`: every login the preset's rules need must be an MDM variable; none is guessed.
+fn check_mdm_usernames(
+    m: &MdmRequest,
+    preset: &Preset,
+    kind: AccountKind,
+    with: &[Extra],
+    has_local: bool,
+) -> Result<()> {
+    if m.username_var.is_some() {
+        return Ok(());
+    }
+    let mut rules: Vec<UsernameRule> = Vec::new();
+    if kind == AccountKind::Mail {
+        rules.extend(
+            [&preset.imap, &preset.pop, &preset.smtp]
+                .into_iter()
+                .flatten()
+                .map(|s| s.username),
+        );
+    }
+    for e in with {
+        let dav = match e {
+            Extra::Calendar => &preset.caldav,
+            Extra::Contacts => &preset.carddav,
+        };
+        rules.extend(dav.iter().map(|d| d.username));
+    }
+    let name = m.mdm.name.as_str();
+    if rules.contains(&UsernameRule::Ask) {
+        return Err(Error::input(
+            "--username-var",
+            crate::i18n::tr(
+                format!("{} logs in with an ID of its own, which no {name} variable holds: give --username-var with the variable that does (a custom attribute of the MDM)", preset.display_name(Lang::En)),
+                format!("{}のログインには専用のIDを使いますが、{name} にそれを表す変数はありません。それを入れた変数(MDM の独自属性など)を --username-var に指定してください", preset.display_name(Lang::Ja)),
+            ),
+        ));
+    }
+    if rules.contains(&UsernameRule::LocalPart) && !has_local {
+        return Err(Error::input(
+            "--username-var",
+            crate::i18n::tr(
+                format!("{} logs in with the part of the address before the @, and {name} has no variable for it: give --username-var with one that holds it", preset.display_name(Lang::En)),
+                format!("{}のログインはアドレスの @ より前の部分ですが、{name} にはそれを表す変数がありません。それを入れた変数を --username-var に指定してください", preset.display_name(Lang::Ja)),
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl Request {
@@ -346,6 +429,7 @@ impl Request {
             platform: None,
             exchange_host: None,
             oauth: true,
+            mdm: None,
         }
     }
 }
@@ -598,9 +682,29 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     crate::i18n::set_lang(req.lang);
     let mut warnings = Vec::new();
     // Addresses typed with a Japanese IME in full-width mode: made half-width, and said so.
-    let (typed, widened) = text::halfwidth(&req.email);
-    let addr = Address::parse(&typed).map_err(|e| Error::input("email", e))?;
-    let email = addr.full();
+    let (typed, widened) = match &req.mdm {
+        // One profile for an MDM's users: the domain picks the preset; the MDM fills the address.
+        Some(m) => (format!("mdm-user@{}", m.domain.trim()), false),
+        None => text::halfwidth(&req.email),
+    };
+    let addr = Address::parse(&typed).map_err(|e| {
+        Error::input(
+            if req.mdm.is_some() {
+                "--domain"
+            } else {
+                "email"
+            },
+            e,
+        )
+    })?;
+    let email = match &req.mdm {
+        Some(m) => m.variable(MdmRole::Email)?,
+        None => addr.full(),
+    };
+    let local = match &req.mdm {
+        Some(m) => m.mdm.roles.local_part.clone(),
+        None => Some(addr.local.clone()),
+    };
     if widened {
         warnings.push(crate::i18n::Msg::WarnFullWidthAddress.fill(req.lang, &[("email", &email)]));
     }
@@ -631,9 +735,16 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     let platform = req.platform.unwrap_or(Platform::Ios);
     check_platform(kind, platform, req)?;
 
-    let name = opt_line("--name", &req.name)?;
+    let mut name = opt_line("--name", &req.name)?;
+    if let (None, Some(m)) = (&name, &req.mdm) {
+        name = m.mdm.roles.full_name.clone();
+    }
     let organization = opt_line("--org", &req.organization)?;
-    let user_given = given_username(req, &mut warnings)?;
+    let mut user_given = given_username(req, &mut warnings)?;
+    if let Some(m) = &req.mdm {
+        user_given = m.username_var.clone();
+        check_mdm_usernames(m, preset, kind, &req.with, local.is_some())?;
+    }
     let password = given_password(req)?;
     if password.is_some() && kind == AccountKind::Google {
         return Err(Error::input(
@@ -667,7 +778,7 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     };
     let ctx = Context {
         email: &email,
-        local_part: &addr.local,
+        local_part: local.as_deref().unwrap_or(""),
         domain: &addr.domain,
         name: name.as_deref(),
         organization: organization.as_deref(),
@@ -688,10 +799,24 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
             },
         },
     };
-    let text = shaped_text(req, templates, &ctx)?;
+    let mut text = shaped_text(req, templates, &ctx)?;
+    if let Some(m) = &req.mdm {
+        // The templated name would hold the variable; one file per MDM and domain.
+        text.file_name =
+            text::sanitize_file_name(&format!("{}-{}.mobileconfig", m.mdm.id, addr.domain));
+    }
 
-    let identifier = format!("{}.{}", req.identifier_prefix, identifier_component(&addr));
-    let email_key = email.to_lowercase();
+    let (identifier, email_key) = match &req.mdm {
+        // One identifier for every user of the MDM: a re-upload replaces the profile.
+        Some(m) => (
+            format!("{}.mdm.{}.{}", req.identifier_prefix, m.mdm.id, addr.domain),
+            format!("mdm\n{}\n{}", m.mdm.id, addr.domain),
+        ),
+        None => (
+            format!("{}.{}", req.identifier_prefix, identifier_component(&addr)),
+            email.to_lowercase(),
+        ),
+    };
     let header = |suffix: &str, payload_type: &str, display_name: Option<String>| PayloadHeader {
         display_name,
         identifier: format!("{identifier}.{suffix}"),
@@ -704,7 +829,7 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
     };
     let account = Account {
         email: &email,
-        addr: &addr,
+        local: local.clone(),
         name: name.clone(),
         user_given: user_given.clone(),
         password: password.clone(),
@@ -794,7 +919,13 @@ pub fn render(req: &Request, registry: &Registry, templates: &Templates) -> Resu
         version: 1,
         target_device_type,
     };
-    check_written(&profile, registry, req.lang, &mut warnings)?;
+    check_written(
+        &profile,
+        registry,
+        req.mdm.as_ref().map(|m| &m.mdm),
+        req.lang,
+        &mut warnings,
+    )?;
     Ok(Rendered {
         profile,
         file_name: text.file_name,
@@ -1172,7 +1303,8 @@ fn shaped_text(req: &Request, templates: &Templates, ctx: &Context<'_>) -> Resul
 /// What every account payload of a profile shares.
 struct Account<'a> {
     email: &'a str,
-    addr: &'a Address,
+    /// The part before the `@` (an MDM's variable for it, if it has one).
+    local: Option<String>,
     name: Option<String>,
     user_given: Option<String>,
     password: Option<Secret>,
@@ -1186,7 +1318,7 @@ impl Account<'_> {
         }
         match rule {
             UsernameRule::Email => Some(self.email.to_string()),
-            UsernameRule::LocalPart => Some(self.addr.local.clone()),
+            UsernameRule::LocalPart => self.local.clone(),
             UsernameRule::Ask => None,
         }
     }
@@ -1362,6 +1494,7 @@ fn dav_payload(
 fn check_written(
     profile: &Profile,
     registry: &Registry,
+    mdm: Option<&crate::mdm::Mdm>,
     lang: Lang,
     warnings: &mut Vec<String>,
 ) -> Result<()> {
@@ -1369,7 +1502,7 @@ fn check_written(
     let Some(root) = value.as_dictionary() else {
         return Ok(());
     };
-    let findings = crate::lint::check_profile(root, registry);
+    let findings = crate::lint::check_profile(root, registry, mdm);
     let (errors, rest): (Vec<_>, Vec<_>) = findings
         .into_iter()
         .partition(|f| f.severity == crate::lint::Severity::Error);

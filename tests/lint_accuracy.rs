@@ -20,6 +20,7 @@ fn run(bytes: &[u8]) -> Vec<Finding> {
         verifier: &verifier,
         overrides: BTreeMap::new(),
         now: 1_800_000_000,
+        mdm: None,
     };
     lint::lint_bytes(bytes, &opts)
 }

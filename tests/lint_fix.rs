@@ -84,6 +84,7 @@ fn each_fix_removes_its_finding_and_changes_nothing_else() {
             verifier: &store,
             overrides: only,
             now: now(),
+            mdm: None,
         };
         let mut d = base();
         bad(&mut d);
@@ -144,6 +145,7 @@ fn each_fix_removes_its_finding_and_changes_nothing_else() {
             verifier: &store,
             overrides: BTreeMap::new(),
             now: now(),
+            mdm: None,
         };
         let after = lint::lint_bytes(&xml(&fixed.root), &all);
         assert!(

@@ -83,6 +83,7 @@ fn lint_clean(bytes: &[u8], ca: Option<&std::path::Path>) {
         verifier: &verifier,
         overrides: Default::default(),
         now: 1_800_000_000,
+        mdm: None,
     };
     let findings: Vec<_> = profilegen::lint::lint_bytes(bytes, &opts)
         .into_iter()

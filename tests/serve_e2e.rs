@@ -94,6 +94,7 @@ fn a_person_downloads_a_profile_in_chromium() {
         verifier: &verifier,
         overrides: Default::default(),
         now: 1_800_000_000,
+        mdm: None,
     };
     let findings: Vec<_> = profilegen::lint::lint_bytes(&bytes, &opts)
         .into_iter()

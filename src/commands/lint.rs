@@ -77,11 +77,25 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     };
     let verifier =
         crate::container::Verifier::from_trust(&trust).map_err(|e| super::trust_store_error(&e))?;
+    let mdm = match args.mdm.as_deref() {
+        None => None,
+        Some("generic") => {
+            return Err(Error::input(
+                "--mdm",
+                tr(
+                    "generic has no variables to check: name the MDM (`profilegen mdm`)",
+                    "generic には検査できる変数がありません。MDM の名前を指定してください(`profilegen mdm`)",
+                ),
+            ))
+        }
+        Some(id) => Some(crate::mdm::Mdm::get(id).ok_or_else(|| crate::mdm::unknown(id))?),
+    };
     let opts = Options {
         presets: registry,
         verifier: &verifier,
         overrides: overrides.clone(),
         now: now(),
+        mdm: mdm.as_ref(),
     };
 
     let fixing = args.fix || args.diff;

@@ -5,6 +5,7 @@ pub mod carriers;
 pub mod fix;
 pub mod inspect;
 pub mod lint;
+pub mod mdm;
 pub mod new;
 pub mod probe;
 pub mod serve;

@@ -25,7 +25,7 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
             ),
         ));
     }
-    let password = read_password(&args.password, &args.email)?;
+    let password = read_password(&args.password, args.email.as_deref().unwrap_or(""))?;
     if password.is_some() && to_stdout && std::io::stdout().is_terminal() {
         return Err(Error::input(
             "--output",
@@ -39,13 +39,34 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
         Some(w) => render::parse_extras(w).map_err(|e| Error::input("--with", e))?,
         None => Vec::new(),
     };
+    let mdm = match &args.mdm {
+        Some(id) => Some(mdm_request(
+            id,
+            &args.vars,
+            args.domain.as_deref(),
+            args.carrier.as_deref(),
+            args.username_var.clone(),
+            registry,
+        )?),
+        None => None,
+    };
+    if mdm.is_some() && password.is_some() {
+        return Err(Error::input(
+            "--mdm",
+            tr(
+                "one profile for every user of an MDM cannot hold a password: leave it out and the phone asks",
+                "MDM の全ユーザ向けのプロファイルにパスワードは入れられません。入れなければ iPhone が尋ねます",
+            ),
+        ));
+    }
     let req = Request {
+        mdm,
         account: args.account,
         with,
         platform: args.platform,
         exchange_host: args.exchange_host,
         oauth: !args.no_oauth,
-        email: args.email,
+        email: args.email.clone().unwrap_or_default(),
         name: args.name,
         carrier: args.carrier,
         protocol: args.protocol,
@@ -65,6 +86,30 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
         lang: ctx.lang,
     };
     let rendered = render::render(&req, registry, &templates)?;
+    if let Some(m) = &req.mdm {
+        let l = ctx.lang;
+        ctx.note(&tr(
+            format!(
+                "one profile for every {} user: {}",
+                m.mdm.name,
+                m.mdm.upload_text(l)
+            ),
+            format!(
+                "{} の全利用者向けのプロファイルです。{}",
+                m.mdm.name,
+                m.mdm.upload_text(l)
+            ),
+        ));
+        for n in &m.mdm.notes {
+            ctx.note(l.pick(&n.ja, &n.en));
+        }
+        if signer.is_some() {
+            ctx.warn(&tr(
+                "an MDM changes the profile when it fills in the variables, which breaks a signature made here; most MDMs sign what they send (Fleet refuses signed uploads): upload it unsigned",
+                "MDM は変数を埋めるときにプロファイルを変えるため、ここで付けた署名は壊れます。多くの MDM は送るときに自分で署名します(Fleet は署名済みのアップロードを受け付けません)。署名せずにアップロードしてください",
+            ));
+        }
+    }
     let mut bytes = rendered.profile.to_xml();
     if let Some(signer) = &signer {
         bytes = signer.sign(&bytes)?;
@@ -220,4 +265,104 @@ fn read_password(args: &PasswordArgs, email: &str) -> Result<Option<Secret>> {
         return Ok(Some(Secret::new(p)));
     }
     Ok(None)
+}
+
+/// What `--mdm`, `--var`, `--domain` and `--username-var` ask for.
+fn mdm_request(
+    id: &str,
+    vars: &[String],
+    domain: Option<&str>,
+    carrier: Option<&str>,
+    username_var: Option<String>,
+    registry: &Registry,
+) -> Result<render::MdmRequest> {
+    use crate::mdm::{Mdm, Roles};
+    let mdm = if id == "generic" {
+        let mut roles = Roles::default();
+        for v in vars {
+            let (role, value) = v.split_once('=').ok_or_else(|| {
+                Error::input(
+                    "--var",
+                    tr(
+                        format!("{v:?} is not ROLE=VARIABLE"),
+                        format!("{v:?} は ROLE=VARIABLE の形ではありません"),
+                    ),
+                )
+            })?;
+            let slot = match role.trim() {
+                "email" => &mut roles.email,
+                "name" | "full_name" => &mut roles.full_name,
+                "local_part" => &mut roles.local_part,
+                "username" => &mut roles.username,
+                other => {
+                    return Err(Error::input(
+                        "--var",
+                        tr(
+                            format!("{other:?} is not a role: use email, name, local_part or username"),
+                            format!("{other:?} は役割ではありません。email、name、local_part、username のどれかにしてください"),
+                        ),
+                    ))
+                }
+            };
+            crate::text::check_line(value).map_err(|e| Error::input("--var", e))?;
+            *slot = Some(value.to_string());
+        }
+        if roles.email.is_none() {
+            return Err(Error::input(
+                "--var",
+                tr(
+                    "--mdm generic needs at least --var email=VARIABLE",
+                    "--mdm generic には少なくとも --var email=VARIABLE が必要です",
+                ),
+            ));
+        }
+        Mdm::generic(roles)
+    } else {
+        if !vars.is_empty() {
+            return Err(Error::input(
+                "--var",
+                tr(
+                    format!("--var is for --mdm generic; {id} has its own variables (`profilegen mdm show {id}`)"),
+                    format!("--var は --mdm generic 用です。{id} には独自の変数があります(`profilegen mdm show {id}`)"),
+                ),
+            ));
+        }
+        Mdm::get(id).ok_or_else(|| crate::mdm::unknown(id))?
+    };
+    let domain = match (domain, carrier) {
+        (Some(d), _) => d.trim().trim_start_matches('@').to_ascii_lowercase(),
+        (None, Some(c)) => {
+            let p = registry.get(c).ok_or_else(|| Error::UnknownCarrier {
+                id: c.to_string(),
+                suggestion: crate::schema::closest_key(c, registry.ids()).map(str::to_string),
+            })?;
+            p.domains
+                .iter()
+                .find(|d| !d.starts_with("*."))
+                .cloned()
+                .ok_or_else(|| {
+                    Error::input(
+                        "--domain",
+                        tr(
+                            format!("the {c} preset has no plain domain: give --domain"),
+                            format!("{c} のプリセットには通常のドメインがありません。--domain を指定してください"),
+                        ),
+                    )
+                })?
+        }
+        (None, None) => {
+            return Err(Error::input(
+                "--mdm",
+                tr(
+                    "give --domain DOMAIN (the users' mail domain) or --carrier ID",
+                    "--domain DOMAIN(利用者のメールのドメイン)か --carrier ID を指定してください",
+                ),
+            ))
+        }
+    };
+    Ok(render::MdmRequest {
+        mdm,
+        domain,
+        username_var,
+    })
 }

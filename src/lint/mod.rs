@@ -223,6 +223,8 @@ pub struct Ctx<'a> {
     pub duplicate_keys: Vec<String>,
     /// The schema check, made once and shared by the rules that report from it.
     pub schema_check: std::cell::OnceCell<Vec<(String, Vec<crate::schema::Problem>)>>,
+    /// The MDM whose variables the profile may hold (`lint --mdm`).
+    pub mdm: Option<&'a crate::mdm::Mdm>,
 }
 
 impl<'a> Ctx<'a> {
@@ -256,6 +258,8 @@ pub struct Options<'a> {
     /// Rule ID → severity override; `None` turns the rule off.
     pub overrides: BTreeMap<String, Option<Severity>>,
     pub now: i64,
+    /// The MDM whose variables profiles may hold (`lint --mdm`).
+    pub mdm: Option<&'a crate::mdm::Mdm>,
 }
 
 /// The rule for files that cannot be read or parsed.
@@ -371,6 +375,7 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         junk_before_declaration: junk,
         duplicate_keys: duplicates,
         schema_check: std::cell::OnceCell::new(),
+        mdm: opts.mdm,
     };
     let mails: Vec<Mail<'_>> = if root_ok {
         mails_of(&ctx, opts.presets)
@@ -454,7 +459,11 @@ fn mails_of<'a>(ctx: &Ctx<'a>, presets: &'a Registry) -> Vec<Mail<'a>> {
 /// The file rules on a profile about to be written (by `new`, `bulk` or `serve`): every rule
 /// but the signature's, so that the generator and the linter cannot disagree. Info findings are
 /// left out.
-pub fn check_profile(root: &Dictionary, presets: &Registry) -> Vec<Finding> {
+pub fn check_profile(
+    root: &Dictionary,
+    presets: &Registry,
+    mdm: Option<&crate::mdm::Mdm>,
+) -> Vec<Finding> {
     let opened = Opened {
         form: container::Form::XmlPlist,
         content: None,
@@ -470,6 +479,7 @@ pub fn check_profile(root: &Dictionary, presets: &Registry) -> Vec<Finding> {
         junk_before_declaration: false,
         duplicate_keys: Vec::new(),
         schema_check: std::cell::OnceCell::new(),
+        mdm,
     };
     ctx.mails = mails_of(&ctx, presets);
     let mut findings = Vec::new();

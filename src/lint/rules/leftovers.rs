@@ -8,7 +8,7 @@ use plist::Value;
 /// Calls `f` with every string value of the profile and a way to spell its key path. The path
 /// is kept in one buffer and spelt only when `f` asks (most strings are fine, and this runs on
 /// every profile `new`, `bulk` and `serve` write).
-fn each_string<'a>(ctx: &Ctx<'a>, f: &mut dyn FnMut(&str, &'a str)) {
+pub(crate) fn each_string<'a>(ctx: &Ctx<'a>, f: &mut dyn FnMut(&str, &'a str)) {
     fn walk<'a>(v: &'a Value, path: &mut String, f: &mut dyn FnMut(&str, &'a str)) {
         match v {
             Value::String(s) => f(path, s),
@@ -105,6 +105,9 @@ pub static TEMPLATE_SYNTAX: Rule = Rule {
     fix: "Fill in the template (or generate the profile with `profilegen new`).",
     check: |ctx, sink| {
         each_string(ctx, &mut |path, s| {
+            // The MDM's own variables (`lint --mdm`) are not leftovers.
+            let blanked = ctx.mdm.map(|m| m.blank_known(s));
+            let s = blanked.as_deref().unwrap_or(s);
             if let Some(kind) = template_syntax(s) {
                 sink.emit(path, tr(format!("{s:?} contains template syntax {kind}"), format!("{s:?} にテンプレートの記法 {kind} が含まれています")), Some(tr("fill in the template before the profile is served", "配る前にテンプレートを埋めてください")));
             }
@@ -199,6 +202,8 @@ pub static PLACEHOLDER: Rule = Rule {
     fix: "Substitute the real value.",
     check: |ctx, sink| {
         for (path, s) in identity_values(ctx) {
+            let blanked = ctx.mdm.map(|m| m.blank_known(s));
+            let s = blanked.as_deref().unwrap_or(s);
             if let Some(tok) = placeholder(s) {
                 sink.emit(path, tr(format!("{s:?} contains the placeholder {tok}"), format!("{s:?} にプレースホルダ {tok} が含まれています")), Some(tr("substitute the real value", "本当の値に置き換えてください")));
             }

@@ -6,6 +6,7 @@ pub mod identifiers;
 pub mod leftovers;
 pub mod lifecycle;
 pub mod mail;
+pub mod mdm;
 pub mod probe;
 pub mod signing;
 pub mod structure;
@@ -63,6 +64,9 @@ pub static ALL: &[&Rule] = &[
     &leftovers::PLACEHOLDER,
     &leftovers::EXAMPLE_DOMAIN,
     &leftovers::HOST_WITHOUT_DOT,
+    &mdm::UNKNOWN_VARIABLE,
+    &mdm::UNESCAPED_NAME,
+    &mdm::DETECTED,
     &identifiers::SAME_AS_PROFILE,
     &identifiers::WHITESPACE_IDENTIFIER,
     &identifiers::UUID_SHAPE,
