@@ -50,6 +50,8 @@ pub struct Options<'a> {
     pub registry: &'a Registry,
     pub templates: &'a Templates,
     pub signer: Option<&'a Signer>,
+    /// `--format ddm`: each row's declarations as one JSON array instead of a profile.
+    pub ddm: Option<crate::ddm::DdmOptions>,
 }
 
 /// What happened to one row.
@@ -313,8 +315,22 @@ fn render_row(row: &Row, opts: &Options<'_>) -> Rendered {
                 None => msg,
             }
         })?;
-        let xml = r.profile.to_xml();
-        Ok((r, xml))
+        match &opts.ddm {
+            Some(d) => {
+                let set =
+                    crate::ddm::declarations(&r.profile, d, None).map_err(|e| e.to_string())?;
+                let mut r = r;
+                r.file_name = match r.file_name.strip_suffix(".mobileconfig") {
+                    Some(stem) => format!("{stem}.json"),
+                    None => format!("{}.json", r.file_name),
+                };
+                Ok((r, crate::ddm::to_json_array(&set)))
+            }
+            None => {
+                let xml = r.profile.to_xml();
+                Ok((r, xml))
+            }
+        }
     });
     Rendered {
         line: row.line,

@@ -306,6 +306,12 @@ pub struct BulkArgs {
     /// Platform of every profile: ios or macos [default: ios]
     #[arg(long, value_name = "PLATFORM", value_parser = named::<Platform>())]
     pub platform: Option<Platform>,
+    /// Output: mobileconfig, or ddm (each row's declarations as one JSON array, NAME.json)
+    #[arg(long, value_name = "FORMAT", default_value = "mobileconfig", value_parser = named::<crate::render::OutputFormat>())]
+    pub format: crate::render::OutputFormat,
+    /// With --format ddm: the https:// URL where the MDM serves each user's credential JSON ({email} and {server} are filled in)
+    #[arg(long, value_name = "URL")]
+    pub credential_url: Option<String>,
     /// Organisation for rows without an organization value
     #[arg(long, value_name = "NAME")]
     pub org: Option<String>,
@@ -596,6 +602,18 @@ pub struct NewArgs {
     /// Replace an existing output file that differs
     #[arg(long)]
     pub force: bool,
+
+    /// Output: mobileconfig, or ddm (Declarative Device Management declarations as JSON)
+    #[arg(long, value_name = "FORMAT", default_value = "mobileconfig", value_parser = named::<crate::render::OutputFormat>())]
+    pub format: crate::render::OutputFormat,
+
+    /// With --format ddm: one JSON array instead of a file per declaration
+    #[arg(long)]
+    pub single_file: bool,
+
+    /// With --format ddm: the https:// URL where the MDM serves each user's credential JSON ({email} and {server} are filled in)
+    #[arg(long, value_name = "URL")]
+    pub credential_url: Option<String>,
 
     // The groups with headings of their own come last, so that clap's "next heading" does not
     // pull the plain options above under "Signing".

@@ -172,6 +172,22 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
         "出力ファイル、またはテンプレートで決まるファイル名で書き出すフォルダ。'-' か指定なしで標準出力",
     ),
     (
+        "Output: mobileconfig, or ddm (each row's declarations as one JSON array, NAME.json)",
+        "出力: mobileconfig、または ddm(行ごとの宣言を1つの JSON 配列で。NAME.json)",
+    ),
+    (
+        "Output: mobileconfig, or ddm (Declarative Device Management declarations as JSON)",
+        "出力: mobileconfig、または ddm(Declarative Device Management の宣言の JSON)",
+    ),
+    (
+        "With --format ddm: one JSON array instead of a file per declaration",
+        "--format ddm で: 宣言ごとのファイルではなく1つの JSON 配列にします",
+    ),
+    (
+        "With --format ddm: the https:// URL where the MDM serves each user's credential JSON ({email} and {server} are filled in)",
+        "--format ddm で: MDM が利用者ごとの資格情報の JSON を提供する https:// の URL({email} と {server} を埋めます)",
+    ),
+    (
         "Replace an existing output file that differs",
         "内容の違う既存の出力ファイルを置き換えます",
     ),

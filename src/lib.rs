@@ -38,6 +38,7 @@ pub mod cli;
 pub mod cli_ja;
 pub mod commands;
 pub mod container;
+pub mod ddm;
 pub mod der;
 pub mod error;
 pub mod i18n;

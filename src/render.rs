@@ -254,6 +254,19 @@ named!(
 );
 named!(Platform, "a platform", Ios = "ios", Macos = "macos");
 
+/// What `new` and `bulk` write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Mobileconfig,
+    Ddm,
+}
+named!(
+    OutputFormat,
+    "an output format",
+    Mobileconfig = "mobileconfig",
+    Ddm = "ddm"
+);
+
 /// `calendar,contacts` (commas or spaces), each once, in a fixed order.
 pub fn parse_extras(s: &str) -> std::result::Result<Vec<Extra>, String> {
     let mut out: Vec<Extra> = s

@@ -62,6 +62,15 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     }
     let templates = Templates::load(args.templates.as_deref())?;
     let signer = super::load_signer(&args.sign, ctx)?;
+    if args.format == render::OutputFormat::Ddm && signer.is_some() {
+        return Err(Error::input(
+            "--format ddm",
+            tr(
+                "declarations are not signed (the MDM delivers them); leave out the signing options",
+                "宣言には署名しません(MDM が届けます)。署名のオプションを外してください",
+            ),
+        ));
+    }
     let mut base = Request::new(String::new());
     base.carrier = args.carrier;
     base.protocol = args.protocol;
@@ -85,6 +94,9 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         registry,
         templates: &templates,
         signer: signer.as_ref(),
+        ddm: (args.format == render::OutputFormat::Ddm).then(|| crate::ddm::DdmOptions {
+            credential_url: args.credential_url.clone(),
+        }),
     };
 
     let size = std::fs::metadata(&args.csv)

@@ -110,6 +110,34 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
             ));
         }
     }
+    if args.format == render::OutputFormat::Ddm {
+        if signer.is_some() {
+            return Err(Error::input(
+                "--format ddm",
+                tr(
+                    "declarations are not signed (the MDM delivers them); leave out the signing options",
+                    "宣言には署名しません(MDM が届けます)。署名のオプションを外してください",
+                ),
+            ));
+        }
+        let set = crate::ddm::declarations(
+            &rendered.profile,
+            &crate::ddm::DdmOptions {
+                credential_url: args.credential_url.clone(),
+            },
+            req.mdm.as_ref().map(|m| &m.mdm),
+        )?;
+        for w in &rendered.warnings {
+            ctx.warn(w);
+        }
+        return write_ddm(
+            &set,
+            args.output.as_deref(),
+            args.single_file,
+            args.force,
+            ctx,
+        );
+    }
     let mut bytes = rendered.profile.to_xml();
     if let Some(signer) = &signer {
         bytes = signer.sign(&bytes)?;
@@ -143,10 +171,9 @@ pub fn run(args: NewArgs, registry: &Registry, ctx: &Ctx) -> Result<()> {
             if output::regular_or_absent(path, "give a file name (or -o - for standard output)")? {
                 let same = std::fs::read(path).is_ok_and(|old| old == bytes);
                 if same {
-                    ctx.info(&format!(
-                        "{} is already this profile; left unchanged",
-                        path.display()
-                    ));
+                    ctx.info(
+                        &Msg::NewUnchanged.fill(ctx.lang, &[("path", &path.display().to_string())]),
+                    );
                     for n in &rendered.notes {
                         ctx.note(n);
                     }
@@ -365,4 +392,48 @@ fn mdm_request(
         domain,
         username_var,
     })
+}
+
+/// Declarations: a file each (`-o DIR`), or one JSON array (`--single-file`, or no directory).
+fn write_ddm(
+    set: &[crate::ddm::Declaration],
+    output: Option<&Path>,
+    single_file: bool,
+    force: bool,
+    ctx: &Ctx,
+) -> Result<()> {
+    let files: Vec<(PathBuf, Vec<u8>)> = match output {
+        Some(dir) if dir.is_dir() && !single_file => set
+            .iter()
+            .map(|d| (dir.join(format!("{}.json", d.identifier)), d.to_json()))
+            .collect(),
+        Some(p) if p != Path::new("-") => vec![(p.to_path_buf(), crate::ddm::to_json_array(set))],
+        _ => {
+            let mut out = std::io::stdout().lock();
+            return out
+                .write_all(&crate::ddm::to_json_array(set))
+                .and_then(|_| out.flush())
+                .map_err(|e| Error::io("<stdout>", e));
+        }
+    };
+    // Nothing is written unless every file may be.
+    for (path, bytes) in &files {
+        if output::regular_or_absent(path, "give a file name (or -o - for standard output)")?
+            && !force
+            && std::fs::read(path).is_ok_and(|old| &old != bytes)
+        {
+            return Err(Error::input(
+                "--output",
+                Msg::NewExists.fill(ctx.lang, &[("path", &path.display().to_string())]),
+            ));
+        }
+    }
+    for (path, bytes) in &files {
+        output::write_atomic(path, bytes, Mode::Public)?;
+    }
+    ctx.info(&tr(
+        format!("wrote {} declarations", set.len()),
+        format!("宣言を {} 件書き込みました", set.len()),
+    ));
+    Ok(())
 }

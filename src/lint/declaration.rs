@@ -16,7 +16,7 @@ pub fn looks_like(bytes: &[u8]) -> bool {
         .position(|c| !c.is_ascii_whitespace())
         .unwrap_or(b.len());
     let head = &b[start..b.len().min(start + 4096)];
-    head.first() == Some(&b'{')
+    matches!(head.first(), Some(b'{') | Some(b'['))
         && head.windows(6).any(|w| w == b"\"Type\"")
         && head.windows(10).any(|w| w == b"com.apple.")
 }
@@ -65,21 +65,144 @@ fn finding(rule: &'static Rule, path: String, message: String, help: Option<Stri
 /// Lints a declaration's bytes.
 pub fn lint(bytes: &[u8]) -> Vec<Finding> {
     let text = bytes.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(bytes);
-    let json: serde_json::Value = match serde_json::from_slice(text) {
-        Ok(v) => v,
-        Err(e) => {
-            return vec![finding(
+    let json: serde_json::Value =
+        match serde_json::from_slice(text) {
+            Ok(v) => v,
+            Err(e) => {
+                return vec![finding(
                 &structure::UNREADABLE,
                 String::new(),
-                format!("not valid JSON: {e}"),
-                Some(
-                    "a declaration is a JSON object with Type, Identifier, ServerToken and Payload"
-                        .into(),
-                ),
+                tr(format!("not valid JSON: {e}"), format!("JSON として正しくありません: {e}")),
+                Some(tr(
+                    "a declaration is a JSON object with Type, Identifier, ServerToken and Payload",
+                    "宣言は Type、Identifier、ServerToken、Payload を持つ JSON オブジェクトです",
+                )),
             )]
+            }
+        };
+    match &json {
+        // A declaration set in one file: each checked, and their references to each other.
+        serde_json::Value::Array(items) => {
+            let mut out = Vec::new();
+            let mut refs = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                for mut f in lint_value(item) {
+                    f.path = if f.path.is_empty() {
+                        format!("[{i}]")
+                    } else {
+                        format!("[{i}].{}", f.path)
+                    };
+                    out.push(f);
+                }
+                if let Some(r) = references(item) {
+                    refs.push((i, r));
+                }
+            }
+            for (i, mut f) in unresolved(&refs, &refs) {
+                f.path = format!("[{i}].{}", f.path);
+                out.push(f);
+            }
+            out
         }
+        _ => lint_value(&json),
+    }
+}
+
+/// A declaration's identifier and type, and the declarations it refers to.
+#[derive(Debug, Clone, Default)]
+pub struct Refs {
+    pub identifier: String,
+    pub ty: String,
+    /// (key path, identifier referred to, the type prefix it must have)
+    pub refs: Vec<(String, String, &'static str)>,
+}
+
+/// What a declaration refers to: `…AssetReference` keys and an activation's configurations.
+pub fn references(json: &serde_json::Value) -> Option<Refs> {
+    let o = json.as_object()?;
+    let mut r = Refs {
+        identifier: o.get("Identifier")?.as_str()?.to_string(),
+        ty: o.get("Type")?.as_str()?.to_string(),
+        refs: Vec::new(),
     };
-    let Some(Value::Dictionary(root)) = to_plist(&json, 0) else {
+    fn walk(
+        v: &serde_json::Value,
+        path: &str,
+        out: &mut Vec<(String, String, &'static str)>,
+        depth: usize,
+    ) {
+        if depth > 16 {
+            return;
+        }
+        if let Some(o) = v.as_object() {
+            for (k, x) in o {
+                let p = format!("{path}.{k}");
+                match (k.as_str(), x) {
+                    ("StandardConfigurations", serde_json::Value::Array(ids)) => {
+                        for (i, id) in ids.iter().enumerate() {
+                            if let Some(id) = id.as_str() {
+                                out.push((
+                                    format!("{p}[{i}]"),
+                                    id.to_string(),
+                                    "com.apple.configuration.",
+                                ));
+                            }
+                        }
+                    }
+                    (k, serde_json::Value::String(id)) if k.ends_with("AssetReference") => {
+                        let want = match k {
+                            "UserIdentityAssetReference" => "com.apple.asset.useridentity",
+                            "AuthenticationCredentialsAssetReference" => {
+                                "com.apple.asset.credential.userpassword"
+                            }
+                            _ => "com.apple.asset.",
+                        };
+                        out.push((p, id.clone(), want));
+                    }
+                    _ => walk(x, &p, out, depth + 1),
+                }
+            }
+        }
+    }
+    if let Some(p) = o.get("Payload") {
+        walk(p, "Payload", &mut r.refs, 0);
+    }
+    Some(r)
+}
+
+/// References of `from` that no declaration of `set` resolves (or resolves to the wrong type).
+pub fn unresolved<T>(from: &[(T, Refs)], set: &[(T, Refs)]) -> Vec<(T, Finding)>
+where
+    T: Copy,
+{
+    let mut out = Vec::new();
+    for (at, r) in from {
+        for (path, target, want) in &r.refs {
+            let msg = match set.iter().find(|(_, d)| &d.identifier == target) {
+                None => tr(
+                    format!("refers to {target:?}, which no declaration of the set has"),
+                    format!("{target:?} を参照していますが、その宣言がありません"),
+                ),
+                Some((_, d)) if !d.ty.starts_with(want) => tr(
+                    format!("refers to {target:?}, a {}, where a {want} is needed", d.ty),
+                    format!(
+                        "{target:?}({})を参照していますが、必要なのは {want} です",
+                        d.ty
+                    ),
+                ),
+                Some(_) => continue,
+            };
+            out.push((
+                *at,
+                finding(&structure::DECLARATION_REFERENCE, path.clone(), msg, None),
+            ));
+        }
+    }
+    out
+}
+
+fn lint_value(json: &serde_json::Value) -> Vec<Finding> {
+    let Some(Value::Dictionary(root)) = to_plist(json, 0) else {
         return vec![finding(
             &structure::UNREADABLE,
             String::new(),

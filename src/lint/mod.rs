@@ -276,6 +276,8 @@ pub struct Linted {
     pub identifier: Option<String>,
     /// Every PayloadUUID with its key path, for the cross-file check.
     pub uuids: Vec<(String, String)>,
+    /// A declaration file's identifier, type and references, for the cross-file check.
+    pub declaration: Option<declaration::Refs>,
 }
 
 /// Lints one file's bytes.
@@ -287,8 +289,15 @@ pub fn lint_bytes(bytes: &[u8], opts: &Options<'_>) -> Vec<Finding> {
 pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
     // A Declarative Device Management declaration (JSON) is checked against its own schema.
     if declaration::looks_like(bytes) {
+        let refs = serde_json::from_slice::<serde_json::Value>(
+            bytes.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(bytes),
+        )
+        .ok()
+        .filter(|v| v.is_object())
+        .and_then(|v| declaration::references(&v));
         return Linted {
             findings: apply_overrides(declaration::lint(bytes), &opts.overrides),
+            declaration: refs,
             ..Linted::default()
         };
     }
@@ -430,6 +439,7 @@ pub fn lint(bytes: &[u8], opts: &Options<'_>) -> Linted {
         findings: apply_overrides(findings, &opts.overrides),
         identifier,
         uuids,
+        declaration: None,
     }
 }
 
@@ -500,6 +510,21 @@ pub fn check_profile(
 /// Finds PayloadUUIDs shared between files whose profiles have different identifiers: installing
 /// one replaces the other (PG604). `files` holds (file name, lint result).
 pub fn cross_file(files: &mut [(String, Linted)], overrides: &BTreeMap<String, Option<Severity>>) {
+    // Declarations in separate files refer to each other: with two or more in the run, every
+    // reference must resolve within it (PG117).
+    let decls: Vec<(usize, declaration::Refs)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, l))| l.declaration.clone().map(|r| (i, r)))
+        .collect();
+    if decls.len() >= 2 {
+        for (i, f) in declaration::unresolved(&decls, &decls) {
+            files[i]
+                .1
+                .findings
+                .extend(apply_overrides(vec![f], overrides));
+        }
+    }
     let mut seen: BTreeMap<String, (usize, Option<String>)> = BTreeMap::new();
     let mut extra: Vec<(usize, Finding)> = Vec::new();
     for (i, (_, l)) in files.iter().enumerate() {

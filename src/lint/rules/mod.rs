@@ -31,6 +31,7 @@ pub static ALL: &[&Rule] = &[
     &structure::UNKNOWN_PAYLOAD_TYPE,
     &structure::PORT_RANGE,
     &structure::DUPLICATE_KEY,
+    &structure::DECLARATION_REFERENCE,
     &mail::SSL_OFF,
     &mail::SSL_PORT_MISMATCH,
     &mail::PLAINTEXT_PORT,

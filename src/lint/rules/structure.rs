@@ -19,6 +19,19 @@ pub static UNREADABLE: Rule = Rule {
     check: |_, _| {},
 };
 
+pub static DECLARATION_REFERENCE: Rule = Rule {
+    id: "PG117",
+    name: "declaration-reference",
+    severity: Severity::Error,
+    summary: "A declaration that refers to one the set does not have, or to one of the wrong type",
+    why: "A configuration finds its user identity and credentials, and an activation its configurations, by Identifier. A reference the device cannot resolve leaves the account unconfigured, and the status report names the declaration as invalid.",
+    phone_ja: "(アカウントが設定されません)",
+    phone_en: "(the account is not set up)",
+    example: "\"UserIdentityAssetReference\": \"com.example.asset.identty\"",
+    fix: "Refer to the Identifier of a declaration of the right type that the MDM also sends.",
+    check: |_, _| {},
+};
+
 pub static JUNK_BEFORE_DECLARATION: Rule = Rule {
     id: "PG113",
     name: "junk-before-declaration",
