@@ -54,6 +54,9 @@ pub enum Command {
     Carriers(CarriersArgs),
     /// List the MDMs whose variables `new --mdm` and `lint --mdm` know, or show one
     Mdm(MdmArgs),
+    /// Find a domain's mail settings (presets, autoconfig, ISPDB, MX, SRV) and verify them
+    #[command(after_help = DISCOVER_HELP)]
+    Discover(DiscoverArgs),
     /// Sign an existing profile (XML or binary plist) unchanged
     #[command(after_help = SIGN_EXAMPLES)]
     Sign(SignCmdArgs),
@@ -603,6 +606,10 @@ pub struct NewArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// For a domain no preset owns: find its settings (see `profilegen discover`) and use them
+    #[arg(long)]
+    pub discover: bool,
+
     /// Output: mobileconfig, or ddm (Declarative Device Management declarations as JSON)
     #[arg(long, value_name = "FORMAT", default_value = "mobileconfig", value_parser = named::<crate::render::OutputFormat>())]
     pub format: crate::render::OutputFormat,
@@ -622,6 +629,9 @@ pub struct NewArgs {
 
     #[command(flatten)]
     pub password: PasswordArgs,
+
+    #[command(flatten)]
+    pub discovery: DiscoverNet,
 
     #[command(flatten)]
     pub sign: SignArgs,
@@ -663,6 +673,80 @@ pub struct PasswordArgs {
     /// Prompt for the password on the terminal and embed it
     #[arg(long)]
     pub ask_password: bool,
+}
+
+pub(crate) const DISCOVER_HELP: &str = "\
+Order: presets, the domain's autoconfig over HTTPS, ISPDB, MX, SRV, autoconfig over plain HTTP.
+The first source with usable settings (TLS on every server) whose servers pass the TLS checks wins.
+Exit status: 0 settings found, 1 none, 2 could not run.";
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// The mail address whose settings to find
+    #[arg(value_name = "ADDRESS")]
+    pub address: String,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write what was found as a preset YAML into this directory (for review and --carriers)
+    #[arg(long, value_name = "DIR")]
+    pub save_preset: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: DiscoverNet,
+}
+
+/// Where discovery looks, and how long it may take.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Discovery")]
+pub struct DiscoverNet {
+    /// DNS server for MX, SRV and the lookup URLs' names, e.g. 127.0.0.1:5353 [default: the system's]
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<std::net::SocketAddr>,
+    /// ISPDB: a base URL or a directory of DOMAIN(.xml) files [default: Thunderbird's]
+    #[arg(long, value_name = "DIR|URL")]
+    pub ispdb: Option<String>,
+    /// Autoconfig URL to try instead of the two standard ones (repeatable; {domain} and {email} are filled in)
+    #[arg(long = "autoconfig-url", value_name = "URL")]
+    pub autoconfig_urls: Vec<String>,
+    /// Trust these CA certificates (PEM) too, for the lookups and the verification
+    #[arg(long = "discover-ca", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Look settings up only in presets and a local ISPDB directory (the servers found are still probed unless --no-verify)
+    #[arg(long)]
+    pub offline: bool,
+    /// Do not probe the servers found before choosing them
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Seconds for each lookup
+    #[arg(long = "discover-timeout", value_name = "SECONDS", default_value = "5")]
+    pub timeout: u64,
+    /// Seconds for the whole discovery
+    #[arg(
+        long = "discover-deadline",
+        value_name = "SECONDS",
+        default_value = "30"
+    )]
+    pub deadline: u64,
+}
+
+impl DiscoverNet {
+    pub fn settings(&self) -> crate::discover::Settings {
+        let d = crate::discover::Settings::default();
+        crate::discover::Settings {
+            resolver: self.resolver,
+            ispdb: self.ispdb.clone().unwrap_or(d.ispdb),
+            autoconfig: if self.autoconfig_urls.is_empty() {
+                d.autoconfig
+            } else {
+                self.autoconfig_urls.clone()
+            },
+            ca: self.ca.clone(),
+            offline: self.offline,
+            verify: !self.no_verify,
+            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
+            deadline: std::time::Duration::from_secs(self.deadline.max(1)),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -70,6 +70,42 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
     ),
     ("List every MDM (the default)", "すべての MDM を一覧表示します(既定)"),
     (
+        "Find a domain's mail settings (presets, autoconfig, ISPDB, MX, SRV) and verify them",
+        "ドメインのメール設定を探し(プリセット、autoconfig、ISPDB、MX、SRV)、検証します",
+    ),
+    ("The mail address whose settings to find", "設定を探すメールアドレス"),
+    (
+        "Write what was found as a preset YAML into this directory (for review and --carriers)",
+        "見つかった設定をプリセットの YAML としてこのフォルダに書きます(確認と --carriers 用)",
+    ),
+    (
+        "DNS server for MX, SRV and the lookup URLs' names, e.g. 127.0.0.1:5353 [default: the system's]",
+        "MX、SRV、検索先 URL の名前に使う DNS サーバ。例: 127.0.0.1:5353 [既定: システムのもの]",
+    ),
+    (
+        "ISPDB: a base URL or a directory of DOMAIN(.xml) files [default: Thunderbird's]",
+        "ISPDB: ベース URL、または DOMAIN(.xml)のファイルを置いたフォルダ [既定: Thunderbird のもの]",
+    ),
+    (
+        "Autoconfig URL to try instead of the two standard ones (repeatable; {domain} and {email} are filled in)",
+        "標準の2つの代わりに試す autoconfig の URL(複数指定可。{domain} と {email} を埋めます)",
+    ),
+    (
+        "Trust these CA certificates (PEM) too, for the lookups and the verification",
+        "検索と検証でこの CA 証明書(PEM)も信頼します",
+    ),
+    (
+        "Look settings up only in presets and a local ISPDB directory (the servers found are still probed unless --no-verify)",
+        "設定をプリセットとローカルの ISPDB フォルダだけから探します(見つかったサーバへの検査は --no-verify がなければ行います)",
+    ),
+    ("Do not probe the servers found before choosing them", "見つかったサーバを選ぶ前に調べません"),
+    ("Seconds for each lookup", "検索1回あたりの秒数"),
+    ("Seconds for the whole discovery", "探索全体の秒数"),
+    (
+        "For a domain no preset owns: find its settings (see `profilegen discover`) and use them",
+        "プリセットのないドメインの設定を探して使います(`profilegen discover` を参照)",
+    ),
+    (
         "Show an MDM's variables, what each holds, how to upload, pitfalls and sources",
         "MDM の変数、それぞれの意味、アップロードの方法、注意点、出典を表示します",
     ),
@@ -435,11 +471,13 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
     (cli::BULK_HELP, BULK_HELP),
     (cli::SERVE_HELP, SERVE_HELP),
     (cli::PROBE_HELP, PROBE_HELP),
+    (cli::DISCOVER_HELP, DISCOVER_HELP),
 ];
 
 /// Section headings of `--help`.
 const HEADINGS: &[(&str, &str)] = &[
     ("Signing", "署名"),
+    ("Discovery", "探索"),
     ("Server overrides", "サーバの上書き"),
     (
         "Password (left out unless asked: the phone prompts for it)",
@@ -503,6 +541,11 @@ const SERVE_HELP: &str = "\
 
 経路: GET /(ページ)、POST /profile(フォーム)、GET /profile?email=ADDRESS[&name=…&carrier=ID]
 (管理者が送る直接のリンク)、GET /healthz。ページがメールのパスワードを尋ねることはありません。";
+
+const DISCOVER_HELP: &str = "\
+順序: プリセット、ドメインの autoconfig(HTTPS)、ISPDB、MX、SRV、autoconfig(平文の HTTP)。
+使える設定(すべてのサーバに TLS)を返し、サーバが TLS の検査に合格した最初の情報源を使います。
+終了ステータス: 0 設定が見つかった、1 見つからない、2 実行できず。";
 
 const PROBE_HELP: &str = "\
 例:

@@ -325,15 +325,18 @@ pub fn parse_time_text(s: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    // Days from civil (Howard Hinnant's algorithm), the inverse of `encode::time`.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?)
+        .ok()?;
+    let midnight = date.midnight().assume_utc().unix_timestamp();
+    Some(midnight + hh * 3600 + mm * 60 + ss)
+}
+
+/// The UTC calendar date (year, month, day) of a Unix time.
+pub fn civil(unix: i64) -> (i64, u8, u8) {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    (i64::from(t.year()), u8::from(t.month()), t.day())
 }
 
 /// DER encoding, for the few structures profilegen writes itself.
@@ -362,18 +365,8 @@ pub mod encode {
 
     /// A time as RFC 5652 wants it: UTCTime for 1950–2049, GeneralizedTime otherwise.
     pub fn time(unix: i64) -> Vec<u8> {
-        let days = unix.div_euclid(86_400);
         let secs = unix.rem_euclid(86_400);
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = super::civil(unix);
         let hms = format!("{:02}{:02}{:02}", secs / 3600, secs % 3600 / 60, secs % 60);
         if (1950..2050).contains(&year) {
             tlv(

@@ -40,6 +40,7 @@ pub mod commands;
 pub mod container;
 pub mod ddm;
 pub mod der;
+pub mod discover;
 pub mod error;
 pub mod i18n;
 pub mod mdm;

@@ -26,6 +26,16 @@ fn main() -> ExitCode {
         Command::Carriers(args) => registry()
             .and_then(|r| commands::carriers::run(args, &r, &ctx))
             .map(|()| 0),
+        Command::Discover(args) => {
+            match registry().and_then(|r| commands::discover::run(args, &r, &ctx)) {
+                Ok(true) => Ok(0),
+                Ok(false) => Ok(1),
+                Err(e) => {
+                    report(&e, lang);
+                    return ExitCode::from(2);
+                }
+            }
+        }
         Command::Mdm(args) => commands::mdm::run(args, &ctx).map(|()| 0),
         Command::Sign(args) => commands::sign::run(args, &ctx).map(|()| 0),
         Command::Completions { target, dir } => completions(&target, dir.as_deref()),

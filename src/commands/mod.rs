@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod carriers;
+pub mod discover;
 pub mod fix;
 pub mod inspect;
 pub mod lint;

@@ -1,0 +1,486 @@
+//! `discover`, entirely on loopback: a DNS server (MX, SRV, A) and an HTTPS server for autoconfig
+//! and ISPDB documents run in this process. Each source alone gives the right settings, in the
+//! documented order and with its confidence; plain text only is refused; a silent source times
+//! out within the deadline; verification passes over servers that fail; a saved preset serves
+//! `new` offline.
+
+mod common;
+
+use assert_cmd::Command;
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_proto::rr::rdata::{A, MX, SRV};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use openssl::ssl::{SslAcceptor, SslMethod};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("profilegen").unwrap();
+    c.env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("SOURCE_DATE_EPOCH");
+    c
+}
+
+/// A DNS server answering from a table; names not in it get NXDOMAIN, names in `silent` nothing.
+fn dns(records: Vec<Record>, silent: Vec<&'static str>) -> SocketAddr {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    let mut table: HashMap<(String, RecordType), Vec<Record>> = HashMap::new();
+    for r in records {
+        table
+            .entry((r.name().to_ascii().to_ascii_lowercase(), r.record_type()))
+            .or_default()
+            .push(r);
+    }
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        loop {
+            let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                return;
+            };
+            let Ok(q) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let Some(query) = q.queries().first().cloned() else {
+                continue;
+            };
+            let name = query.name().to_ascii().to_ascii_lowercase();
+            if silent.iter().any(|s| name.starts_with(s)) {
+                continue;
+            }
+            let mut m = Message::new();
+            m.set_id(q.id())
+                .set_message_type(MessageType::Response)
+                .set_op_code(OpCode::Query)
+                .set_recursion_desired(q.recursion_desired())
+                .set_recursion_available(true)
+                .set_authoritative(true);
+            m.add_query(query.clone());
+            match table.get(&(name, query.query_type())) {
+                Some(answers) => {
+                    for a in answers {
+                        m.add_answer(a.clone());
+                    }
+                }
+                None => {
+                    m.set_response_code(ResponseCode::NXDomain);
+                }
+            }
+            let _ = sock.send_to(&m.to_vec().unwrap(), from);
+        }
+    });
+    addr
+}
+
+fn name(s: &str) -> Name {
+    Name::from_ascii(s).unwrap()
+}
+
+fn a(host: &str) -> Record {
+    Record::from_rdata(name(host), 60, RData::A(A::new(127, 0, 0, 1)))
+}
+
+fn mx(domain: &str, exchange: &str) -> Record {
+    Record::from_rdata(name(domain), 60, RData::MX(MX::new(10, name(exchange))))
+}
+
+fn srv(service: &str, port: u16, target: &str) -> Record {
+    Record::from_rdata(
+        name(service),
+        60,
+        RData::SRV(SRV::new(0, 0, port, name(target))),
+    )
+}
+
+/// An HTTPS server: path → body; `/slow` never answers.
+fn https(pki: &common::Pki, host: &str, docs: Vec<(&'static str, String)>) -> u16 {
+    let (cert, key) = common::issue_tls(pki, host, host, Some(&pki.inter), &[&pki.inter], -1, 90);
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
+    b.set_certificate_chain_file(&cert).unwrap();
+    b.set_private_key_file(&key, openssl::ssl::SslFiletype::PEM)
+        .unwrap();
+    let acceptor = Arc::new(b.build());
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let docs = Arc::new(docs);
+    std::thread::spawn(move || {
+        for tcp in l.incoming().flatten() {
+            let acceptor = acceptor.clone();
+            let docs = docs.clone();
+            std::thread::spawn(move || {
+                let Ok(mut s) = acceptor.accept(tcp) else {
+                    return;
+                };
+                let mut req = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&req);
+                let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                if path.starts_with("/slow") {
+                    std::thread::sleep(Duration::from_secs(30));
+                    return;
+                }
+                let path = path.split('?').next().unwrap_or("").to_string();
+                let resp = match docs.iter().find(|(p, _)| *p == path) {
+                    Some((_, body)) => format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    ),
+                    None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
+                };
+                let _ = s.write_all(resp.as_bytes());
+                let _ = s.shutdown();
+            });
+        }
+    });
+    port
+}
+
+fn autoconfig_doc(host: &str, socket: &str, imap_port: u16, smtp_port: u16) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1"><emailProvider id="x">
+<incomingServer type="imap"><hostname>imap.{host}</hostname><port>{imap_port}</port><socketType>{socket}</socketType><authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username></incomingServer>
+<outgoingServer type="smtp"><hostname>smtp.{host}</hostname><port>{smtp_port}</port><socketType>{socket}</socketType><authentication>password-cleartext</authentication><username>%EMAILLOCALPART%</username></outgoingServer>
+</emailProvider></clientConfig>"#
+    )
+}
+
+fn discover(args: &[String]) -> (i32, Value) {
+    let out = bin()
+        .args(["discover", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), v)
+}
+
+fn chosen(v: &Value) -> &Value {
+    &v["attempts"][v["chosen"].as_u64().expect("a choice") as usize]
+}
+
+fn s(x: &str) -> String {
+    x.to_string()
+}
+
+fn empty_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn autoconfig_over_https_is_first_and_high() {
+    let pki = common::Pki::new();
+    let port = https(
+        &pki,
+        "autoconfig.corp.test",
+        vec![(
+            "/mail/config-v1.1.xml",
+            autoconfig_doc("corp.test", "SSL", 993, 465),
+        )],
+    );
+    let resolver = dns(vec![a("autoconfig.corp.test.")], vec![]);
+    let ispdb = empty_dir();
+    let (code, v) = discover(&[
+        s("taro@corp.test"),
+        s("--resolver"),
+        resolver.to_string(),
+        s("--autoconfig-url"),
+        format!("https://autoconfig.{{domain}}:{port}/mail/config-v1.1.xml?emailaddress={{email}}"),
+        s("--ispdb"),
+        ispdb.path().display().to_string(),
+        s("--discover-ca"),
+        pki.path("ca.pem").display().to_string(),
+        s("--no-verify"),
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    let c = chosen(&v);
+    assert_eq!(c["source"], "autoconfig");
+    assert_eq!(c["found"]["confidence"], "high");
+    assert_eq!(c["found"]["imap"]["host"], "imap.corp.test");
+    assert_eq!(c["found"]["imap"]["port"], 993);
+    assert_eq!(c["found"]["smtp"]["username"], "local_part");
+    assert_eq!(v["attempts"][0]["source"], "preset", "presets come first");
+}
+
+#[test]
+fn ispdb_from_a_directory_offline_and_a_saved_preset_serves_new() {
+    let dir = empty_dir();
+    std::fs::write(
+        dir.path().join("corp.test"),
+        autoconfig_doc("corp.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    let presets = empty_dir();
+    let (code, v) = discover(&[
+        s("taro@corp.test"),
+        s("--offline"),
+        s("--ispdb"),
+        dir.path().display().to_string(),
+        s("--no-verify"),
+        s("--save-preset"),
+        presets.path().display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(chosen(&v)["source"], "ispdb");
+    assert_eq!(chosen(&v)["found"]["confidence"], "medium");
+    // Offline: only the preset and the local ISPDB were asked.
+    let sources: Vec<&str> = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["preset", "ispdb"]);
+    // The saved preset loads and serves `new` with no network at all.
+    let yaml = std::fs::read_to_string(presets.path().join("corp.test.yaml")).unwrap();
+    assert!(
+        yaml.contains("status: unverified")
+            && yaml.contains("confidence: medium")
+            && yaml.contains("sources:")
+    );
+    let out = bin()
+        .arg("--carriers")
+        .arg(presets.path())
+        .args(["new", "-q", "--email", "hanako@corp.test"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.contains("<string>imap.corp.test</string>") && xml.contains("<integer>465</integer>")
+    );
+    // new --discover does the same without saving.
+    let out = bin()
+        .args([
+            "new",
+            "-q",
+            "--email",
+            "jiro@corp.test",
+            "--discover",
+            "--offline",
+            "--no-verify",
+            "--ispdb",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("<string>smtp.corp.test</string>"));
+}
+
+#[test]
+fn mx_names_the_provider_or_its_ispdb_entry() {
+    let ispdb = empty_dir();
+    std::fs::write(
+        ispdb.path().join("hoster.test.xml"),
+        autoconfig_doc("hoster.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    let resolver = dns(
+        vec![
+            mx("g.test.", "aspmx.l.google.com."),
+            mx("m.test.", "m-test.mail.protection.outlook.com."),
+            mx("h.test.", "mx1.hoster.test."),
+        ],
+        vec![],
+    );
+    let run = |addr: &str| {
+        discover(&[
+            s(addr),
+            s("--resolver"),
+            resolver.to_string(),
+            s("--autoconfig-url"),
+            s("https://127.0.0.1:1/none"),
+            s("--ispdb"),
+            ispdb.path().display().to_string(),
+            s("--no-verify"),
+            s("--discover-timeout"),
+            s("2"),
+        ])
+    };
+    let (_, v) = run("taro@g.test");
+    assert_eq!(chosen(&v)["source"], "mx");
+    assert_eq!(chosen(&v)["found"]["account"], "google");
+    let (_, v) = run("taro@m.test");
+    assert_eq!(chosen(&v)["found"]["account"], "exchange");
+    let (_, v) = run("taro@h.test");
+    assert_eq!(chosen(&v)["source"], "mx-ispdb");
+    assert_eq!(chosen(&v)["found"]["confidence"], "low");
+    assert_eq!(chosen(&v)["found"]["imap"]["host"], "imap.hoster.test");
+    // The Google verdict makes `new --discover` a Google account.
+    let out = bin()
+        .args([
+            "new",
+            "-q",
+            "--email",
+            "taro@g.test",
+            "--discover",
+            "--no-verify",
+            "--resolver",
+        ])
+        .arg(resolver.to_string())
+        .args(["--autoconfig-url", "https://127.0.0.1:1/none", "--ispdb"])
+        .arg(ispdb.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("com.apple.google-oauth"));
+}
+
+#[test]
+fn srv_records_alone() {
+    let resolver = dns(
+        vec![
+            srv("_imaps._tcp.srv.test.", 993, "mail.srv.test."),
+            srv("_submissions._tcp.srv.test.", 465, "mail.srv.test."),
+        ],
+        vec![],
+    );
+    let (code, v) = discover(&[
+        s("taro@srv.test"),
+        s("--resolver"),
+        resolver.to_string(),
+        s("--autoconfig-url"),
+        s("https://127.0.0.1:1/none"),
+        s("--ispdb"),
+        empty_dir().path().display().to_string(),
+        s("--no-verify"),
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    let c = chosen(&v);
+    assert_eq!(c["source"], "srv");
+    assert_eq!(c["found"]["imap"]["port"], 993);
+    assert_eq!(c["found"]["smtp"]["host"], "mail.srv.test");
+}
+
+#[test]
+fn plain_text_only_is_refused_and_failing_servers_are_passed_over() {
+    let dir = empty_dir();
+    std::fs::write(
+        dir.path().join("plain.test"),
+        autoconfig_doc("plain.test", "plain", 143, 25),
+    )
+    .unwrap();
+    let (code, v) = discover(&[
+        s("taro@plain.test"),
+        s("--offline"),
+        s("--ispdb"),
+        dir.path().display().to_string(),
+        s("--no-verify"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(v["chosen"].is_null());
+    let ispdb = &v["attempts"][1];
+    assert!(
+        ispdb["said"].as_str().unwrap().contains("clear text"),
+        "{ispdb}"
+    );
+    // Verification: servers that refuse connections are not chosen.
+    std::fs::write(
+        dir.path().join("down.test"),
+        autoconfig_doc("down.test", "SSL", 993, 465)
+            .replace("imap.down.test", "127.0.0.1")
+            .replace("smtp.down.test", "127.0.0.1"),
+    )
+    .unwrap();
+    let (code, v) = discover(&[
+        s("taro@down.test"),
+        s("--offline"),
+        s("--ispdb"),
+        dir.path().display().to_string(),
+        s("--discover-timeout"),
+        s("2"),
+    ]);
+    assert_eq!(code, 1, "{v:#}");
+    assert!(
+        v["attempts"][1]["said"]
+            .as_str()
+            .unwrap()
+            .contains("TLS checks"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn a_silent_source_times_out_within_the_deadline() {
+    let pki = common::Pki::new();
+    let port = https(&pki, "autoconfig.slow.test", vec![]);
+    // DNS never answers for the SRV names either.
+    let resolver = dns(vec![a("autoconfig.slow.test.")], vec!["_", "slow.test"]);
+    let dir = empty_dir();
+    std::fs::write(
+        dir.path().join("slow.test"),
+        autoconfig_doc("slow.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let (code, v) = discover(&[
+        s("taro@slow.test"),
+        s("--resolver"),
+        resolver.to_string(),
+        s("--autoconfig-url"),
+        format!("https://autoconfig.{{domain}}:{port}/slow"),
+        s("--ispdb"),
+        dir.path().display().to_string(),
+        s("--discover-ca"),
+        pki.path("ca.pem").display().to_string(),
+        s("--no-verify"),
+        s("--discover-timeout"),
+        s("1"),
+        s("--discover-deadline"),
+        s("4"),
+    ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 0, "{v:#}");
+    assert!(
+        v["attempts"][1]["said"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{v:#}"
+    );
+    assert_eq!(chosen(&v)["source"], "ispdb");
+}
+
+#[test]
+fn a_presets_domain_needs_no_lookup() {
+    // No resolver, no network: the preset answers.
+    let (code, v) = discover(&[s("taro@i.softbank.jp"), s("--offline")]);
+    assert_eq!(code, 0);
+    assert_eq!(chosen(&v)["source"], "preset");
+    assert_eq!(v["attempts"].as_array().unwrap().len(), 1);
+    let _ = Path::new("");
+}
