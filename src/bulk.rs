@@ -52,6 +52,8 @@ pub struct Options<'a> {
     pub signer: Option<&'a Signer>,
     /// `--format ddm`: each row's declarations as one JSON array instead of a profile.
     pub ddm: Option<crate::ddm::DdmOptions>,
+    /// `--discover`: settings for the domains no preset owns, one lookup per domain.
+    pub discovery: Option<&'a crate::discover::Cache>,
 }
 
 /// What happened to one row.
@@ -293,7 +295,10 @@ fn request_for(row: &Row, base: &Request) -> std::result::Result<Request, String
 
 fn render_row(row: &Row, opts: &Options<'_>) -> Rendered {
     let email = row.fields[0].as_deref().unwrap_or("").trim().to_string();
-    let result = request_for(row, &opts.base).and_then(|req| {
+    let result = request_for(row, &opts.base).and_then(|mut req| {
+        if let Some(cache) = opts.discovery {
+            discovered(&mut req, cache, opts.registry)?;
+        }
         let r = render::render(&req, opts.registry, opts.templates).map_err(|e| {
             let mut msg = e.to_string();
             // Name the CSV column, not the command-line flag.
@@ -336,6 +341,33 @@ fn render_row(row: &Row, opts: &Options<'_>) -> Rendered {
         line: row.line,
         email,
         result,
+    }
+}
+
+/// A row at a domain no preset owns gets its domain's discovered settings, or the reason there
+/// are none.
+fn discovered(
+    req: &mut Request,
+    cache: &crate::discover::Cache,
+    registry: &Registry,
+) -> std::result::Result<(), String> {
+    use crate::discover::Outcome;
+    let Some(domain) = crate::discover::wanted(req, registry) else {
+        return Ok(());
+    };
+    match cache.get(&domain) {
+        Some(Outcome::Found { found, .. }) => {
+            crate::discover::apply(req, &found);
+            Ok(())
+        }
+        Some(Outcome::Nothing(why)) => Err(tr(
+            format!("no settings found for {domain}: {why}"),
+            format!("{domain} の設定は見つかりませんでした: {why}"),
+        )),
+        None => Err(tr(
+            format!("{domain} was not looked up"),
+            format!("{domain} は検索されていません"),
+        )),
     }
 }
 
@@ -738,6 +770,19 @@ fn pass(
         }
         if rows.is_empty() {
             break;
+        }
+        // Discovery first: each domain of the chunk not yet known, once.
+        if let Some(cache) = opts.discovery {
+            let wanted: Vec<(String, String)> = rows
+                .iter()
+                .flatten()
+                .filter_map(|row| {
+                    let req = request_for(row, &opts.base).ok()?;
+                    let domain = crate::discover::wanted(&req, opts.registry)?;
+                    Some((domain, req.email))
+                })
+                .collect();
+            cache.prepare(wanted, opts.registry);
         }
         // Render in parallel.
         let rendered: Vec<std::result::Result<Rendered, (u64, String)>> = rows

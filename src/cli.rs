@@ -324,8 +324,13 @@ pub struct BulkArgs {
     /// Directory of templates replacing the built-in ones
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// For rows at a domain no preset owns: find the domain's settings once (see `profilegen discover`) and use them
+    #[arg(long)]
+    pub discover: bool,
     #[command(flatten)]
     pub servers: ServerArgs,
+    #[command(flatten)]
+    pub discovery: DiscoverNet,
     #[command(flatten)]
     pub sign: SignArgs,
 }

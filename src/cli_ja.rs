@@ -102,6 +102,10 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
     ("Seconds for each lookup", "検索1回あたりの秒数"),
     ("Seconds for the whole discovery", "探索全体の秒数"),
     (
+        "For rows at a domain no preset owns: find the domain's settings once (see `profilegen discover`) and use them",
+        "プリセットのないドメインの行には、そのドメインの設定を一度だけ探して使います(`profilegen discover` を参照)",
+    ),
+    (
         "For a domain no preset owns: find its settings (see `profilegen discover`) and use them",
         "プリセットのないドメインの設定を探して使います(`profilegen discover` を参照)",
     ),

@@ -170,6 +170,139 @@ impl Report {
     }
 }
 
+/// The domain a request needs discovered: one that names no provider, no servers and no account
+/// kind, at a domain no preset owns. `None` otherwise, and for an address that does not parse (the
+/// renderer reports that).
+pub fn wanted(req: &crate::render::Request, registry: &Registry) -> Option<String> {
+    let s = &req.servers;
+    if s.imap_host.is_some()
+        || s.pop_host.is_some()
+        || s.smtp_host.is_some()
+        || req.carrier.is_some()
+    {
+        return None;
+    }
+    if matches!(
+        req.account,
+        Some(crate::render::AccountKind::Exchange | crate::render::AccountKind::Google)
+    ) {
+        return None;
+    }
+    let addr = crate::text::Address::parse(&req.email).ok()?;
+    let domain = addr.domain.to_ascii_lowercase();
+    registry.for_domain(&domain).is_none().then_some(domain)
+}
+
+/// Puts discovered settings into a request: its servers, or its account kind.
+pub fn apply(req: &mut crate::render::Request, found: &Found) {
+    use crate::render::{AccountKind, Protocol};
+    match found.account.as_deref() {
+        Some("google") => req.account = Some(AccountKind::Google),
+        Some("exchange") => req.account = Some(AccountKind::Exchange),
+        _ => {}
+    }
+    if found.account.is_some() {
+        return;
+    }
+    let incoming = found.imap.as_ref().or(found.pop.as_ref());
+    if let Some(s) = &found.imap {
+        req.servers.imap_host = Some(s.host.clone());
+        req.servers.imap_port = Some(s.port);
+    } else if let Some(s) = &found.pop {
+        req.servers.pop_host = Some(s.host.clone());
+        req.servers.pop_port = Some(s.port);
+        req.protocol = Some(Protocol::Pop);
+    }
+    if let Some(s) = &found.smtp {
+        req.servers.smtp_host = Some(s.host.clone());
+        req.servers.smtp_port = Some(s.port);
+    }
+    if req.username.is_none() && incoming.is_some_and(|s| s.username == UsernameRuleOut::LocalPart)
+    {
+        if let Ok(addr) = crate::text::Address::parse(&req.email) {
+            req.username = Some(addr.local.clone());
+        }
+    }
+}
+
+/// What one domain's discovery gave, as a run of many addresses keeps it.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Settings from `source`, asked at `asked`.
+    Found {
+        source: String,
+        asked: String,
+        found: Found,
+    },
+    /// Nothing usable; why.
+    Nothing(String),
+}
+
+/// Discovery for a run of many addresses (`bulk --discover`): one lookup per domain, kept for the
+/// run, safe to share between threads.
+pub struct Cache {
+    settings: Settings,
+    map: std::sync::Mutex<std::collections::BTreeMap<String, Outcome>>,
+}
+
+impl Cache {
+    pub fn new(settings: Settings) -> Cache {
+        Cache {
+            settings,
+            map: Default::default(),
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, Outcome>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Looks up the domains not yet known (each with one of its addresses, for the autoconfig
+    /// URL), several at a time.
+    pub fn prepare(&self, wanted: Vec<(String, String)>, registry: &Registry) {
+        use rayon::prelude::*;
+        let todo: Vec<(String, String)> = {
+            let known = self.map();
+            let mut seen = std::collections::BTreeSet::new();
+            wanted
+                .into_iter()
+                .filter(|(d, _)| !known.contains_key(d) && seen.insert(d.clone()))
+                .collect()
+        };
+        let found: Vec<(String, Outcome)> = todo
+            .into_par_iter()
+            .map(|(domain, email)| {
+                let outcome = match discover(&email, registry, &self.settings) {
+                    Ok(r) => match r.chosen() {
+                        Some((a, f)) => Outcome::Found {
+                            source: a.source.clone(),
+                            asked: a.asked.clone(),
+                            found: f.clone(),
+                        },
+                        None => Outcome::Nothing(r.why.clone()),
+                    },
+                    Err(e) => Outcome::Nothing(e.to_string()),
+                };
+                (domain, outcome)
+            })
+            .collect();
+        self.map().extend(found);
+    }
+
+    /// The outcome for a domain `prepare` has seen.
+    pub fn get(&self, domain: &str) -> Option<Outcome> {
+        self.map().get(domain).cloned()
+    }
+
+    /// Every domain looked up, in order, with its outcome.
+    pub fn summary(&self) -> Vec<(String, Outcome)> {
+        self.map()
+            .iter()
+            .map(|(d, o)| (d.clone(), o.clone()))
+            .collect()
+    }
+}
+
 /// Discovers the settings for `address`.
 pub fn discover(address: &str, registry: &Registry, s: &Settings) -> Result<Report> {
     let addr = crate::text::Address::parse(address).map_err(|e| Error::input("address", e))?;

@@ -100,6 +100,17 @@ fn srv(service: &str, port: u16, target: &str) -> Record {
 
 /// An HTTPS server: path → body; `/slow` never answers.
 fn https(pki: &common::Pki, host: &str, docs: Vec<(&'static str, String)>) -> u16 {
+    https_logged(pki, host, docs).0
+}
+
+/// [`https`], with the log of the paths asked.
+fn https_logged(
+    pki: &common::Pki,
+    host: &str,
+    docs: Vec<(&'static str, String)>,
+) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let asked = log.clone();
     let (cert, key) = common::issue_tls(pki, host, host, Some(&pki.inter), &[&pki.inter], -1, 90);
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
     b.set_certificate_chain_file(&cert).unwrap();
@@ -113,6 +124,7 @@ fn https(pki: &common::Pki, host: &str, docs: Vec<(&'static str, String)>) -> u1
         for tcp in l.incoming().flatten() {
             let acceptor = acceptor.clone();
             let docs = docs.clone();
+            let asked = asked.clone();
             std::thread::spawn(move || {
                 let Ok(mut s) = acceptor.accept(tcp) else {
                     return;
@@ -127,6 +139,7 @@ fn https(pki: &common::Pki, host: &str, docs: Vec<(&'static str, String)>) -> u1
                 }
                 let line = String::from_utf8_lossy(&req);
                 let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                asked.lock().unwrap().push(path.clone());
                 if path.starts_with("/slow") {
                     std::thread::sleep(Duration::from_secs(30));
                     return;
@@ -144,7 +157,7 @@ fn https(pki: &common::Pki, host: &str, docs: Vec<(&'static str, String)>) -> u1
             });
         }
     });
-    port
+    (port, log)
 }
 
 fn autoconfig_doc(host: &str, socket: &str, imap_port: u16, smtp_port: u16) -> String {
@@ -483,4 +496,101 @@ fn a_presets_domain_needs_no_lookup() {
     assert_eq!(chosen(&v)["source"], "preset");
     assert_eq!(v["attempts"].as_array().unwrap().len(), 1);
     let _ = Path::new("");
+}
+
+#[test]
+fn bulk_discovers_each_domain_once_and_sums_up() {
+    let pki = common::Pki::new();
+    let (port, log) = https_logged(
+        &pki,
+        "127.0.0.1",
+        vec![(
+            "/v1.1/corp.test",
+            autoconfig_doc("corp.test", "SSL", 993, 465),
+        )],
+    );
+    let dir = empty_dir();
+    let csv = dir.path().join("users.csv");
+    std::fs::write(
+        &csv,
+        "email,name\ntaro@corp.test,Taro\nhanako@corp.test,Hanako\njiro@corp.test,Jiro\nsaburo@nothing.test,Saburo\nshiro@i.softbank.jp,Shiro\n",
+    )
+    .unwrap();
+    let ispdb = empty_dir();
+    std::fs::write(
+        ispdb.path().join("corp.test"),
+        autoconfig_doc("corp.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    // Offline, from a local ISPDB copy.
+    let out = bin()
+        .args(["bulk"])
+        .arg(&csv)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .args(["--discover", "--offline", "--no-verify", "--ispdb"])
+        .arg(ispdb.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // One row failed (nothing found for its domain); the other four were written.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("nothing.test") && err.contains("no settings found"),
+        "{err}"
+    );
+    let written = std::fs::read_dir(&out_dir).unwrap().count();
+    assert_eq!(written, 4, "{err}");
+    assert!(log.lock().unwrap().is_empty());
+
+    // Online (ISPDB over HTTPS): one request per domain, whatever the number of rows.
+    let out = bin()
+        .args(["bulk"])
+        .arg(&csv)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .args(["--force", "--discover", "--no-verify", "--resolver"])
+        .arg(dns(vec![], vec![]).to_string())
+        .args(["--autoconfig-url", "https://127.0.0.1:1/none", "--ispdb"])
+        .arg(format!("https://127.0.0.1:{port}/v1.1/"))
+        .arg("--discover-ca")
+        .arg(pki.path("ca.pem"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let asked = log.lock().unwrap().clone();
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|p| p.as_str() == "/v1.1/corp.test")
+            .count(),
+        1,
+        "{asked:?}"
+    );
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|p| p.as_str() == "/v1.1/nothing.test")
+            .count(),
+        1,
+        "{asked:?}"
+    );
+    assert!(
+        !asked.iter().any(|p| p.contains("softbank")),
+        "a preset's domain is not looked up: {asked:?}"
+    );
+    // The summary names each domain and its source.
+    assert!(err.contains("corp.test: ispdb"), "{err}");
+    let xml = std::fs::read_to_string(out_dir.join("hanako@corp.test.mobileconfig"))
+        .unwrap_or_else(|_| {
+            let names: Vec<_> = std::fs::read_dir(&out_dir)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            panic!("{names:?}")
+        });
+    assert!(xml.contains("<string>imap.corp.test</string>"));
 }

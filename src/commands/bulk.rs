@@ -84,6 +84,9 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     base.uuids = UuidMode::Derived;
     base.lang = ctx.lang;
     base.servers = ServerOverrides::from(args.servers);
+    let cache = args
+        .discover
+        .then(|| crate::discover::Cache::new(args.discovery.settings()));
     let opts = Options {
         out_dir: args.out_dir,
         base,
@@ -97,6 +100,7 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         ddm: (args.format == render::OutputFormat::Ddm).then(|| crate::ddm::DdmOptions {
             credential_url: args.credential_url.clone(),
         }),
+        discovery: cache.as_ref(),
     };
 
     let size = std::fs::metadata(&args.csv)
@@ -149,6 +153,9 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         b.finish_and_clear();
     }
     let secs = start.elapsed().as_secs_f64();
+    if let Some(cache) = &cache {
+        discovery_summary(cache, ctx);
+    }
     if summary.with_password > 0 {
         ctx.warn(ctx.lang.pick(
             &format!(
@@ -208,4 +215,31 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     } else {
         Outcome::AllGood
     })
+}
+
+/// One line per domain looked up: where its settings came from, or why there are none.
+fn discovery_summary(cache: &crate::discover::Cache, ctx: &Ctx) {
+    use crate::discover::Outcome;
+    let all = cache.summary();
+    if all.is_empty() {
+        return;
+    }
+    ctx.info(&tr(
+        format!("discovery: {} domain(s)", all.len()),
+        format!("設定の検索: {} ドメイン", all.len()),
+    ));
+    for (domain, outcome) in all {
+        let line = match outcome {
+            Outcome::Found {
+                source,
+                asked,
+                found,
+            } => format!(
+                "  {domain}: {source} ({asked}): {}",
+                super::discover::summary(&found)
+            ),
+            Outcome::Nothing(why) => format!("  {domain}: {why}"),
+        };
+        ctx.info(&line);
+    }
 }

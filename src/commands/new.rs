@@ -449,13 +449,10 @@ fn apply_discovery(
     registry: &Registry,
     ctx: &Ctx,
 ) -> Result<()> {
-    let servers_given = req.servers.imap_host.is_some()
-        || req.servers.pop_host.is_some()
-        || req.servers.smtp_host.is_some();
-    let addr = crate::text::Address::parse(&req.email).map_err(|e| Error::input("email", e))?;
-    if servers_given || req.carrier.is_some() || registry.for_domain(&addr.domain).is_some() {
+    let Some(_) = crate::discover::wanted(req, registry) else {
         return Ok(());
-    }
+    };
+    let addr = crate::text::Address::parse(&req.email).map_err(|e| Error::input("email", e))?;
     let report = crate::discover::discover(&addr.full(), registry, &net.settings())?;
     let Some((attempt, found)) = report.chosen() else {
         return Err(Error::input(
@@ -483,36 +480,6 @@ fn apply_discovery(
             super::discover::summary(found)
         ),
     ));
-    apply_found(req, found, &addr);
+    crate::discover::apply(req, found);
     Ok(())
-}
-
-/// The discovered settings as the request's servers (or account kind).
-pub fn apply_found(req: &mut Request, found: &crate::discover::Found, addr: &crate::text::Address) {
-    use crate::discover::UsernameRuleOut;
-    match found.account.as_deref() {
-        Some("google") => req.account = Some(render::AccountKind::Google),
-        Some("exchange") => req.account = Some(render::AccountKind::Exchange),
-        _ => {}
-    }
-    if found.account.is_some() {
-        return;
-    }
-    let incoming = found.imap.as_ref().or(found.pop.as_ref());
-    if let Some(s) = &found.imap {
-        req.servers.imap_host = Some(s.host.clone());
-        req.servers.imap_port = Some(s.port);
-    } else if let Some(s) = &found.pop {
-        req.servers.pop_host = Some(s.host.clone());
-        req.servers.pop_port = Some(s.port);
-        req.protocol = Some(render::Protocol::Pop);
-    }
-    if let Some(s) = &found.smtp {
-        req.servers.smtp_host = Some(s.host.clone());
-        req.servers.smtp_port = Some(s.port);
-    }
-    if req.username.is_none() && incoming.is_some_and(|s| s.username == UsernameRuleOut::LocalPart)
-    {
-        req.username = Some(addr.local.clone());
-    }
 }
