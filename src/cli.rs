@@ -254,6 +254,14 @@ pub struct ServeArgs {
     /// Do not print the QR code
     #[arg(long)]
     pub no_qr: bool,
+    /// For addresses at a domain no preset owns: find the domain's settings (see `profilegen discover`); off by default
+    #[arg(long)]
+    pub discover: bool,
+    /// New domains looked up per minute at most, for the whole server (with --discover)
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub discover_rate: u32,
+    #[command(flatten)]
+    pub discovery: DiscoverNet,
     #[command(flatten)]
     pub sign: SignArgs,
 }
@@ -750,6 +758,7 @@ impl DiscoverNet {
             verify: !self.no_verify,
             timeout: std::time::Duration::from_secs(self.timeout.max(1)),
             deadline: std::time::Duration::from_secs(self.deadline.max(1)),
+            public_only: false,
         }
     }
 }

@@ -106,6 +106,14 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
         "プリセットのないドメインの行には、そのドメインの設定を一度だけ探して使います(`profilegen discover` を参照)",
     ),
     (
+        "For addresses at a domain no preset owns: find the domain's settings (see `profilegen discover`); off by default",
+        "プリセットのないドメインのアドレスには、そのドメインの設定を探します(`profilegen discover` を参照)。既定では無効です",
+    ),
+    (
+        "New domains looked up per minute at most, for the whole server (with --discover)",
+        "サーバ全体で1分間に検索する新しいドメインの上限(--discover と共に)",
+    ),
+    (
         "For a domain no preset owns: find its settings (see `profilegen discover`) and use them",
         "プリセットのないドメインの設定を探して使います(`profilegen discover` を参照)",
     ),

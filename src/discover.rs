@@ -54,6 +54,9 @@ pub struct Settings {
     pub offline: bool,
     /// Probe the chosen servers before using them.
     pub verify: bool,
+    /// For a server that strangers use (`serve --discover`): no IP-literal or single-label
+    /// domains, no redirects, and no connection to a loopback, private or link-local address.
+    pub public_only: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             deadline: Duration::from_secs(30),
             offline: false,
             verify: true,
+            public_only: false,
         }
     }
 }
@@ -238,23 +242,46 @@ pub enum Outcome {
     Nothing(String),
 }
 
-/// Discovery for a run of many addresses (`bulk --discover`): one lookup per domain, kept for the
-/// run, safe to share between threads.
+/// Discovery for a run of many addresses (`bulk --discover`, `serve --discover`): one lookup
+/// per domain, kept for the run (or for `ttl`), at most `capacity` domains, safe to share between
+/// threads.
 pub struct Cache {
     settings: Settings,
-    map: std::sync::Mutex<std::collections::BTreeMap<String, Outcome>>,
+    ttl: Option<Duration>,
+    capacity: usize,
+    map: std::sync::Mutex<std::collections::BTreeMap<String, (Instant, Outcome)>>,
 }
 
+type Entries = std::collections::BTreeMap<String, (Instant, Outcome)>;
+
 impl Cache {
+    /// A cache for one run: nothing expires.
     pub fn new(settings: Settings) -> Cache {
         Cache {
             settings,
+            ttl: None,
+            capacity: usize::MAX,
             map: Default::default(),
         }
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, Outcome>> {
+    /// A cache for a long-running server: entries expire after `ttl`; when `capacity` domains are
+    /// held, the expired ones go, and then the oldest.
+    pub fn bounded(settings: Settings, ttl: Duration, capacity: usize) -> Cache {
+        Cache {
+            settings,
+            ttl: Some(ttl),
+            capacity: capacity.max(1),
+            map: Default::default(),
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fresh(&self, at: Instant) -> bool {
+        self.ttl.is_none_or(|t| at.elapsed() < t)
     }
 
     /// Looks up the domains not yet known (each with one of its addresses, for the autoconfig
@@ -266,12 +293,19 @@ impl Cache {
             let mut seen = std::collections::BTreeSet::new();
             wanted
                 .into_iter()
-                .filter(|(d, _)| !known.contains_key(d) && seen.insert(d.clone()))
+                .filter(|(d, _)| {
+                    !known.get(d).is_some_and(|(at, _)| self.fresh(*at)) && seen.insert(d.clone())
+                })
                 .collect()
         };
+        if todo.is_empty() {
+            return;
+        }
+        let lang = crate::i18n::lang();
         let found: Vec<(String, Outcome)> = todo
             .into_par_iter()
             .map(|(domain, email)| {
+                crate::i18n::set_lang(lang);
                 let outcome = match discover(&email, registry, &self.settings) {
                     Ok(r) => match r.chosen() {
                         Some((a, f)) => Outcome::Found {
@@ -286,21 +320,55 @@ impl Cache {
                 (domain, outcome)
             })
             .collect();
-        self.map().extend(found);
+        let mut map = self.map();
+        let now = Instant::now();
+        for (domain, outcome) in found {
+            if map.len() >= self.capacity && !map.contains_key(&domain) {
+                map.retain(|_, (at, _)| self.fresh(*at));
+                while map.len() >= self.capacity {
+                    let oldest = map
+                        .iter()
+                        .min_by_key(|(_, (at, _))| *at)
+                        .map(|(d, _)| d.clone());
+                    match oldest {
+                        Some(d) => map.remove(&d),
+                        None => break,
+                    };
+                }
+            }
+            map.insert(domain, (now, outcome));
+        }
     }
 
-    /// The outcome for a domain `prepare` has seen.
+    /// The outcome for a domain `prepare` has seen (and that has not expired).
     pub fn get(&self, domain: &str) -> Option<Outcome> {
-        self.map().get(domain).cloned()
+        self.map()
+            .get(domain)
+            .filter(|(at, _)| self.fresh(*at))
+            .map(|(_, o)| o.clone())
     }
 
     /// Every domain looked up, in order, with its outcome.
     pub fn summary(&self) -> Vec<(String, Outcome)> {
         self.map()
             .iter()
-            .map(|(d, o)| (d.clone(), o.clone()))
+            .map(|(d, (_, o))| (d.clone(), o.clone()))
             .collect()
     }
+}
+
+/// Refuses what is not a domain on the internet: an IP literal or a single label.
+pub fn internet_domain(domain: &str) -> Result<()> {
+    if domain.parse::<std::net::IpAddr>().is_ok() || !domain.trim_end_matches('.').contains('.') {
+        return Err(Error::input(
+            "address",
+            tr(
+                format!("{domain} is not a domain on the internet"),
+                format!("{domain} はインターネット上のドメインではありません"),
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Discovers the settings for `address`.
@@ -308,6 +376,9 @@ pub fn discover(address: &str, registry: &Registry, s: &Settings) -> Result<Repo
     let addr = crate::text::Address::parse(address).map_err(|e| Error::input("address", e))?;
     let email = addr.full();
     let domain = addr.domain.to_ascii_lowercase();
+    if s.public_only {
+        internet_domain(&domain)?;
+    }
     let started = Instant::now();
     let mut attempts: Vec<Attempt> = Vec::new();
     let done = |attempts: Vec<Attempt>, chosen: Option<usize>, why: String| Report {
@@ -708,9 +779,10 @@ impl Net {
         let tls = tls.build().map_err(|e| Error::Other(e.to_string()))?;
         let mut builder = ureq::AgentBuilder::new()
             .timeout(s.timeout)
-            .redirects(2)
+            .redirects(if s.public_only { 0 } else { 2 })
             .tls_connector(std::sync::Arc::new(tls));
-        if s.resolver.is_some() {
+        if s.resolver.is_some() || s.public_only {
+            let public_only = s.public_only;
             // Host names of the lookup URLs go to the same DNS server.
             let r = resolver.clone();
             let handle = runtime.handle().clone();
@@ -720,16 +792,32 @@ impl Net {
                     .rsplit_once(':')
                     .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
                     .ok_or_else(|| std::io::Error::other("bad address"))?;
-                if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-                    return Ok(vec![SocketAddr::new(ip, port)]);
+                let ips: Vec<std::net::IpAddr> = match host.parse::<std::net::IpAddr>() {
+                    Ok(ip) => vec![ip],
+                    Err(_) => handle
+                        .block_on(async { tokio::time::timeout(timeout, r.lookup_ip(host)).await })
+                        .map_err(|_| {
+                            std::io::Error::new(
+                                std::io::ErrorKind::TimedOut,
+                                "DNS lookup timed out",
+                            )
+                        })?
+                        .map_err(std::io::Error::other)?
+                        .iter()
+                        .collect(),
+                };
+                let ips: Vec<SocketAddr> = ips
+                    .into_iter()
+                    .filter(|ip| !public_only || is_public(*ip))
+                    .map(|ip| SocketAddr::new(ip, port))
+                    .collect();
+                if ips.is_empty() {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        format!("{host} resolves only to private addresses"),
+                    ));
                 }
-                let ips = handle
-                    .block_on(async { tokio::time::timeout(timeout, r.lookup_ip(host)).await })
-                    .map_err(|_| {
-                        std::io::Error::new(std::io::ErrorKind::TimedOut, "DNS lookup timed out")
-                    })?
-                    .map_err(std::io::Error::other)?;
-                Ok(ips.iter().map(|ip| SocketAddr::new(ip, port)).collect())
+                Ok(ips)
             });
         }
         Ok(Net {
@@ -1056,6 +1144,40 @@ impl Net {
     }
 }
 
+/// An address a server for strangers may connect to: not loopback, private, link-local, shared
+/// (100.64/10), documentation, multicast or unspecified.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
+}
+
 /// The most an autoconfig document may weigh.
 const MAX_DOC: usize = 1 << 20;
 
@@ -1129,6 +1251,32 @@ pub fn preset_yaml(report: &Report, date: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "133.242.0.1", "2400:4050::1", "::ffff:8.8.8.8"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(internet_domain("127.0.0.1").is_err() && internet_domain("intranet").is_err());
+        assert!(internet_domain("corp.example.jp").is_ok());
+    }
 
     #[test]
     fn autoconfig_documents_map_to_servers() {

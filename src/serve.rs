@@ -256,7 +256,67 @@ pub struct AppState {
     /// Requests per minute per client address for `/profile`; `None` turns the limit off.
     pub limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
     pub log: LogLevel,
+    /// `--discover`: settings for domains no preset owns.
+    pub discovery: Option<Discovery>,
     page: minijinja::Environment<'static>,
+}
+
+/// `serve --discover`: a bounded cache of lookups and a limit on new ones for the whole server,
+/// so that visitors cannot make it fetch much, nor anything but the fixed lookup URLs of the
+/// address's domain.
+pub struct Discovery {
+    pub cache: crate::discover::Cache,
+    pub lookups: governor::DefaultDirectRateLimiter,
+}
+
+impl Discovery {
+    /// `per_minute` new domains a minute at most; lookups are kept an hour, 10 000 domains at most.
+    pub fn new(mut settings: crate::discover::Settings, per_minute: u32) -> Discovery {
+        settings.public_only = true;
+        Discovery {
+            cache: crate::discover::Cache::bounded(
+                settings,
+                std::time::Duration::from_secs(3600),
+                10_000,
+            ),
+            lookups: RateLimiter::direct(Quota::per_minute(
+                NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN),
+            )),
+        }
+    }
+
+    /// Puts the discovered settings of the request's domain in, when it needs them.
+    fn apply(&self, req: &mut Request, registry: &Registry) -> crate::Result<()> {
+        use crate::discover::Outcome;
+        let Some(domain) = crate::discover::wanted(req, registry) else {
+            return Ok(());
+        };
+        crate::discover::internet_domain(&domain)?;
+        if self.cache.get(&domain).is_none() {
+            if self.lookups.check().is_err() {
+                return Err(crate::Error::Other(crate::i18n::tr(
+                    "too many new domains are being looked up; try again in a minute, or choose your provider",
+                    "新しいドメインの検索が混み合っています。1分ほどしてから試すか、プロバイダを選んでください",
+                )));
+            }
+            self.cache
+                .prepare(vec![(domain.clone(), req.email.clone())], registry);
+        }
+        match self.cache.get(&domain) {
+            Some(Outcome::Found { found, .. }) => {
+                crate::discover::apply(req, &found);
+                Ok(())
+            }
+            Some(Outcome::Nothing(why)) => Err(crate::Error::Other(crate::i18n::tr(
+                format!("no settings found for {domain}: {why}"),
+                format!("{domain} の設定は見つかりませんでした: {why}"),
+            ))),
+            None => Err(crate::Error::Other(crate::i18n::tr(
+                format!("{domain} could not be looked up; try again"),
+                format!("{domain} を検索できませんでした。もう一度試してください"),
+            ))),
+        }
+    }
 }
 
 impl AppState {
@@ -281,6 +341,7 @@ impl AppState {
             base,
             limiter,
             log,
+            discovery: None,
             page,
         }
     }
@@ -549,6 +610,11 @@ async fn make_profile(state: Arc<AppState>, headers: HeaderMap, form: ProfileFor
     // Rendering and signing are CPU work: off the async threads.
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || {
+        let mut req = req;
+        crate::i18n::set_lang(req.lang);
+        if let Some(d) = &st.discovery {
+            d.apply(&mut req, &st.registry)?;
+        }
         let r = render::render(&req, &st.registry, &st.templates)?;
         let xml = r.profile.to_xml();
         let bytes = match &st.signer {

@@ -594,3 +594,120 @@ fn bulk_discovers_each_domain_once_and_sums_up() {
         });
     assert!(xml.contains("<string>imap.corp.test</string>"));
 }
+
+fn post(url: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let r = match ureq::post(&format!("{url}profile")).send_form(form) {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    (r.status(), r.into_string().unwrap())
+}
+
+#[test]
+fn serve_discovers_only_public_domains_at_fixed_urls_and_rate_limits() {
+    let ispdb = empty_dir();
+    std::fs::write(
+        ispdb.path().join("corp.test"),
+        autoconfig_doc("corp.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    std::fs::write(
+        ispdb.path().join("other.test"),
+        autoconfig_doc("other.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    let ispdb_arg = ispdb.path().display().to_string();
+    let server = common::Server::start(&[
+        "--discover",
+        "--offline",
+        "--no-verify",
+        "--discover-rate",
+        "1",
+        "--ispdb",
+        &ispdb_arg,
+    ]);
+    let (status, body) = post(&server.url, &[("email", "taro@corp.test"), ("carrier", "")]);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<string>imap.corp.test</string>"), "{body}");
+    // The same domain again comes from the cache, not from the rate-limited lookups.
+    let (status, _) = post(
+        &server.url,
+        &[("email", "hanako@corp.test"), ("carrier", "")],
+    );
+    assert_eq!(status, 200);
+    // A second new domain within the minute is refused, in the page's language.
+    let (status, body) = post(
+        &server.url,
+        &[
+            ("email", "taro@other.test"),
+            ("carrier", ""),
+            ("lang", "ja"),
+        ],
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("混み合っています"), "{body}");
+    // An IP literal or a single label is never looked up.
+    for (bad, why) in [
+        ("taro@127.0.0.1", "not a domain on the internet"),
+        ("taro@localhost", "has no dot"),
+    ] {
+        let (status, body) = post(&server.url, &[("email", bad), ("carrier", "")]);
+        assert_eq!(status, 400, "{bad}");
+        assert!(body.contains(why), "{bad}: {body}");
+    }
+    drop(server.stop());
+
+    // A domain whose lookup host resolves to a loopback address: the server connects nowhere.
+    let pki = common::Pki::new();
+    let (port, log) = https_logged(
+        &pki,
+        "autoconfig.evil.test",
+        vec![(
+            "/mail/config-v1.1.xml",
+            autoconfig_doc("evil.test", "SSL", 993, 465),
+        )],
+    );
+    let resolver = dns(vec![a("autoconfig.evil.test.")], vec![]).to_string();
+    let url = format!("https://autoconfig.{{domain}}:{port}/mail/config-v1.1.xml");
+    let ca = pki.path("ca.pem").display().to_string();
+    let empty = empty_dir().path().display().to_string();
+    let server = common::Server::start(&[
+        "--discover",
+        "--no-verify",
+        "--resolver",
+        &resolver,
+        "--autoconfig-url",
+        &url,
+        "--discover-ca",
+        &ca,
+        "--ispdb",
+        &empty,
+        "--discover-timeout",
+        "1",
+    ]);
+    let (status, body) = post(&server.url, &[("email", "taro@evil.test"), ("carrier", "")]);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no settings found"), "{body}");
+    assert!(
+        log.lock().unwrap().is_empty(),
+        "fetched: {:?}",
+        log.lock().unwrap()
+    );
+    drop(server.stop());
+    // The same lookup from the command line (not a server for strangers) reaches it.
+    let (code, v) = discover(&[
+        s("taro@evil.test"),
+        s("--no-verify"),
+        s("--resolver"),
+        resolver.clone(),
+        s("--autoconfig-url"),
+        url.clone(),
+        s("--discover-ca"),
+        ca.clone(),
+        s("--ispdb"),
+        empty.clone(),
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(log.lock().unwrap().len(), 1);
+}

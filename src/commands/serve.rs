@@ -55,14 +55,14 @@ pub fn run(args: ServeArgs, registry: Registry, ctx: &Ctx) -> Result<()> {
     let local = listener
         .local_addr()
         .map_err(|e| Error::Other(e.to_string()))?;
-    let state = Arc::new(AppState::new(
-        registry,
-        templates,
-        signer,
-        base,
-        args.rate_limit,
-        args.log,
-    ));
+    let mut state = AppState::new(registry, templates, signer, base, args.rate_limit, args.log);
+    if args.discover {
+        state.discovery = Some(serve::Discovery::new(
+            args.discovery.settings(),
+            args.discover_rate,
+        ));
+    }
+    let state = Arc::new(state);
     let app = serve::router(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let (url, qr) = serve::announce(local, tls.is_some());
