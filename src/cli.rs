@@ -65,7 +65,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Find what is wrong with existing profiles, and what the phone shows because of it
     #[command(after_help = LINT_HELP)]
-    Lint(LintArgs),
+    Lint(Box<LintArgs>),
     /// Write one profile per row of a CSV file, in parallel
     #[command(after_help = BULK_HELP)]
     Bulk(Box<BulkArgs>),
@@ -409,6 +409,11 @@ pub struct LintArgs {
     /// List every rule and exit
     #[arg(long)]
     pub list_rules: bool,
+    /// Compare the servers of profiles at a domain no preset owns with what the domain publishes (see `profilegen discover`)
+    #[arg(long)]
+    pub discover: bool,
+    #[command(flatten)]
+    pub discovery: DiscoverNet,
     #[command(flatten)]
     pub sign: SignArgs,
 }
@@ -722,7 +727,7 @@ pub struct DiscoverNet {
     #[arg(long = "autoconfig-url", value_name = "URL")]
     pub autoconfig_urls: Vec<String>,
     /// Trust these CA certificates (PEM) too, for the lookups and the verification
-    #[arg(long = "discover-ca", value_name = "FILE")]
+    #[arg(id = "discover_ca", long = "discover-ca", value_name = "FILE")]
     pub ca: Option<PathBuf>,
     /// Look settings up only in presets and a local ISPDB directory (the servers found are still probed unless --no-verify)
     #[arg(long)]

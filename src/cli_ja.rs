@@ -114,6 +114,10 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
         "サーバ全体で1分間に検索する新しいドメインの上限(--discover と共に)",
     ),
     (
+        "Compare the servers of profiles at a domain no preset owns with what the domain publishes (see `profilegen discover`)",
+        "プリセットのないドメインのプロファイルのサーバを、そのドメインが公開する設定と比べます(`profilegen discover` を参照)",
+    ),
+    (
         "For a domain no preset owns: find its settings (see `profilegen discover`) and use them",
         "プリセットのないドメインの設定を探して使います(`profilegen discover` を参照)",
     ),

@@ -1198,11 +1198,30 @@ fn dns_words(e: &hickory_resolver::ResolveError) -> String {
 /// URLs and the date).
 pub fn preset_yaml(report: &Report, date: &str) -> Option<String> {
     let (attempt, f) = report.chosen()?;
+    yaml_of(&report.domain, &attempt.source, &attempt.asked, f, date)
+}
+
+/// The discovered settings of `domain` as a preset, named after the domain and the source (what
+/// `lint --discover` compares profiles with).
+pub fn preset_of(
+    domain: &str,
+    source: &str,
+    asked: &str,
+    f: &Found,
+) -> Option<crate::preset::Preset> {
+    let yaml = yaml_of(domain, source, asked, f, "today")?;
+    let mut p =
+        crate::preset::Preset::parse(&format!("discovered: {source} {asked}"), &yaml).ok()?;
+    p.name_en = format!("{domain} (as {source} publishes it)");
+    p.name = format!("{domain}({source} の公開情報)");
+    Some(p)
+}
+
+fn yaml_of(domain: &str, source: &str, asked: &str, f: &Found, date: &str) -> Option<String> {
     if f.account.is_some() || f.preset.is_some() {
         return None;
     }
-    let id: String = report
-        .domain
+    let id: String = domain
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
@@ -1230,20 +1249,20 @@ pub fn preset_yaml(report: &Report, date: &str) -> Option<String> {
     };
     let mut y = format!(
         "# Found by `profilegen discover` on {date} from {}: review before use.\nid: {id}\nname: {d}\nname_en: {d}\ndomains: [{d}]\nstatus: unverified\nconfidence: {confidence}\n",
-        attempt.source,
-        d = report.domain
+        source,
+        d = domain
     );
     y.push_str(&server("imap", &f.imap));
     y.push_str(&server("pop", &f.pop));
     y.push_str(&server("smtp", &f.smtp));
-    let url = if is_url(&attempt.asked) {
-        format!(", url: {:?}", attempt.asked)
+    let url = if is_url(asked) {
+        format!(", url: {asked:?}")
     } else {
         String::new()
     };
     y.push_str(&format!(
         "sources:\n  - {{ kind: {:?}{url}, note: \"profilegen discover, {date}, confidence {confidence}\" }}\n",
-        attempt.source
+        source
     ));
     Some(y)
 }

@@ -57,7 +57,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        Command::Lint(args) => match registry().and_then(|r| commands::lint::run(args, &r, &ctx)) {
+        Command::Lint(args) => match registry().and_then(|r| commands::lint::run(*args, &r, &ctx)) {
             Ok(commands::lint::Outcome::Clean) => Ok(0),
             Ok(commands::lint::Outcome::Findings) => Ok(1),
             // Lint: 2 = could not run.

@@ -558,6 +558,20 @@ impl Registry {
                 insert_unique(&mut presets, p, true)?;
             }
         }
+        Registry::index(presets)
+    }
+
+    /// This registry with `extra` presets added (discovered ones, for `lint --discover`).
+    pub fn with(&self, extra: Vec<Preset>) -> Result<Registry, PresetError> {
+        let mut presets = self.presets.clone();
+        for p in extra {
+            insert_unique(&mut presets, p, true)?;
+        }
+        Registry::index(presets)
+    }
+
+    /// Indexes presets by domain and host; two presets claiming one domain are an error.
+    fn index(presets: BTreeMap<String, Preset>) -> Result<Registry, PresetError> {
         let mut exact: BTreeMap<String, String> = BTreeMap::new();
         let mut wildcard: BTreeMap<String, String> = BTreeMap::new();
         for p in presets.values() {

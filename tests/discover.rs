@@ -711,3 +711,120 @@ fn serve_discovers_only_public_domains_at_fixed_urls_and_rate_limits() {
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(log.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn lint_discover_compares_with_what_the_domain_publishes() {
+    let dir = empty_dir();
+    let ispdb = empty_dir();
+    std::fs::write(
+        ispdb.path().join("corp.test"),
+        autoconfig_doc("corp.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    let old = dir.path().join("old.mobileconfig");
+    let out = bin()
+        .args([
+            "new",
+            "-q",
+            "--email",
+            "taro@corp.test",
+            "--imap-host",
+            "mail.oldhost.test",
+            "--smtp-host",
+            "mail.oldhost.test",
+            "-o",
+        ])
+        .arg(&old)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lint = |extra: &[&str]| {
+        bin()
+            .args(["lint", "--format", "json"])
+            .args(extra)
+            .arg(&old)
+            .output()
+            .unwrap()
+    };
+    let pg207 = |out: &std::process::Output| -> Vec<Value> {
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
+        let mut found = Vec::new();
+        let mut walk = vec![&v];
+        while let Some(x) = walk.pop() {
+            match x {
+                Value::Array(a) => walk.extend(a),
+                Value::Object(o) => {
+                    if o.get("rule").and_then(Value::as_str) == Some("PG207") {
+                        found.push(x.clone());
+                    } else {
+                        walk.extend(o.values());
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
+    };
+    // Without discovery nothing is known about corp.test.
+    assert!(pg207(&lint(&[])).is_empty());
+    let ispdb_arg = ispdb.path().display().to_string();
+    let out = lint(&[
+        "--discover",
+        "--offline",
+        "--no-verify",
+        "--ispdb",
+        &ispdb_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let found = pg207(&out);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let text = found[0].to_string();
+    assert!(
+        text.contains("imap.corp.test") || text.contains("smtp.corp.test"),
+        "{text}"
+    );
+    assert!(text.contains("ispdb"), "the source is named: {text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("corp.test: compared with ispdb"));
+    // Standard input is read once and linted the same way.
+    let out = bin()
+        .args([
+            "lint",
+            "--format",
+            "json",
+            "--discover",
+            "--offline",
+            "--no-verify",
+            "--ispdb",
+            &ispdb_arg,
+            "-",
+        ])
+        .write_stdin(std::fs::read(&old).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(pg207(&out).len(), 2);
+    // --fix --unsafe-fixes puts the published servers in.
+    let out = lint(&[
+        "--fix",
+        "--unsafe-fixes",
+        "--discover",
+        "--offline",
+        "--no-verify",
+        "--ispdb",
+        &ispdb_arg,
+    ]);
+    assert!(
+        pg207(&out).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let fixed = std::fs::read_to_string(&old).unwrap();
+    assert!(
+        fixed.contains("<string>imap.corp.test</string>")
+            && fixed.contains("<string>smtp.corp.test</string>")
+    );
+}

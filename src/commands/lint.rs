@@ -90,6 +90,39 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         }
         Some(id) => Some(crate::mdm::Mdm::get(id).ok_or_else(|| crate::mdm::unknown(id))?),
     };
+    let mut inputs = Vec::new();
+    let mut results: Vec<(String, Linted)> = Vec::new();
+    let mut skipped = Skipped::default();
+    for path in &args.paths {
+        inputs.extend(expand(path, &args.extension, &mut results, &mut skipped));
+    }
+    // --discover: standard input is read once, here, and linted from memory below.
+    let mut stdin_bytes: Option<Result<Vec<u8>>> = None;
+    let discovered;
+    let registry = if args.discover {
+        let mut wanted = Vec::new();
+        for file in &inputs {
+            let bytes = if file == Path::new("-") {
+                let b = crate::output::read_limited(file, MAX_SIZE);
+                let ok = b.as_ref().ok().cloned();
+                stdin_bytes = Some(b);
+                ok
+            } else {
+                crate::output::read_limited(file, MAX_SIZE).ok()
+            };
+            for address in lint::addresses(&bytes.unwrap_or_default(), &verifier) {
+                let mut req = crate::render::Request::new(address.clone());
+                req.lang = ctx.lang;
+                if let Some(domain) = crate::discover::wanted(&req, registry) {
+                    wanted.push((domain, address));
+                }
+            }
+        }
+        discovered = discovered_registry(registry, wanted, &args.discovery, ctx)?;
+        &discovered
+    } else {
+        registry
+    };
     let opts = Options {
         presets: registry,
         verifier: &verifier,
@@ -138,12 +171,6 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     } else {
         None
     };
-    let mut results: Vec<(String, Linted)> = Vec::new();
-    let mut skipped = Skipped::default();
-    let mut inputs = Vec::new();
-    for path in &args.paths {
-        inputs.extend(expand(path, &args.extension, &mut results, &mut skipped));
-    }
     if fixing {
         let to_stdin = inputs.iter().any(|f| f == Path::new("-"));
         if args.output.is_some() && (inputs.len() != 1 || args.diff) {
@@ -168,7 +195,11 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     for file in inputs {
         {
             let shown = file.display().to_string();
-            let linted = match crate::output::read_limited(&file, MAX_SIZE) {
+            let read = match stdin_bytes.take().filter(|_| file == Path::new("-")) {
+                Some(b) => b,
+                None => crate::output::read_limited(&file, MAX_SIZE),
+            };
+            let linted = match read {
                 Ok(bytes) => match fixer.as_mut() {
                     // A file that cannot be written (or signed) is said, and the others go on.
                     Some(f) => f
@@ -429,4 +460,46 @@ fn print(s: &str) -> Result<()> {
     o.write_all(s.as_bytes())
         .and_then(|_| o.flush())
         .map_err(|e| Error::io("<stdout>", e))
+}
+
+/// The presets plus, for each domain no preset owns, what discovery found for it (named after
+/// the domain and the source), so that the stale-settings rule compares with the domain's word.
+fn discovered_registry(
+    registry: &Registry,
+    wanted: Vec<(String, String)>,
+    net: &crate::cli::DiscoverNet,
+    ctx: &Ctx,
+) -> Result<Registry> {
+    use crate::discover::{Cache, Outcome};
+    let cache = Cache::new(net.settings());
+    cache.prepare(wanted, registry);
+    let mut extra = Vec::new();
+    for (domain, outcome) in cache.summary() {
+        match outcome {
+            Outcome::Found {
+                source,
+                asked,
+                found,
+            } => {
+                ctx.info(&tr(
+                    format!(
+                        "{domain}: compared with {source} ({asked}): {}",
+                        super::discover::summary(&found)
+                    ),
+                    format!(
+                        "{domain}: {source}({asked})と比べます: {}",
+                        super::discover::summary(&found)
+                    ),
+                ));
+                extra.extend(crate::discover::preset_of(&domain, &source, &asked, &found));
+            }
+            Outcome::Nothing(why) => ctx.info(&tr(
+                format!("{domain}: nothing to compare with: {why}"),
+                format!("{domain}: 比べる設定がありません: {why}"),
+            )),
+        }
+    }
+    registry
+        .with(extra)
+        .map_err(|e| Error::Other(e.to_string()))
 }

@@ -586,6 +586,33 @@ fn apply_overrides(
         .collect()
 }
 
+/// The mail addresses of a profile's IMAP/POP payloads (for `lint --discover`); none when the file
+/// does not open or parse.
+pub fn addresses(bytes: &[u8], verifier: &container::Verifier) -> Vec<String> {
+    let opened = container::open(bytes, verifier);
+    let Some(content) = opened.content.as_ref().filter(|_| opened.error.is_none()) else {
+        return Vec::new();
+    };
+    let Ok((value, _)) = parse_plist(content) else {
+        return Vec::new();
+    };
+    let payloads = value
+        .as_dictionary()
+        .and_then(|d| d.get("PayloadContent"))
+        .and_then(Value::as_array)
+        .map(|a| a.as_slice())
+        .unwrap_or_default();
+    payloads
+        .iter()
+        .filter_map(Value::as_dictionary)
+        .filter(|p| {
+            p.get("PayloadType").and_then(Value::as_string) == Some("com.apple.mail.managed")
+        })
+        .filter_map(|p| p.get("EmailAddress").and_then(Value::as_string))
+        .map(|a| a.trim().to_string())
+        .collect()
+}
+
 /// Parses a plist with a nesting limit. Returns the value and whether there were bytes before
 /// the XML declaration.
 pub fn parse_plist(content: &[u8]) -> Result<(Value, bool), String> {

@@ -430,10 +430,12 @@ pub static STALE_SETTINGS: Rule = Rule {
                     }
                 }
             } else if host_problem(host).is_none() && typo_of(host, known).is_none() && ctx.preset_of_host(&h).is_none() {
-                let help = Some(tr(
-                    format!("use {} (`profilegen carriers show {}`)", expected.host, preset.id),
-                    format!("{} を使ってください(`profilegen carriers show {}`)", expected.host, preset.id),
-                ));
+                // A discovered preset (lint --discover) names its source; a real one, the command.
+                let see = match preset.origin.strip_prefix("discovered: ") {
+                    Some(source) => source.to_string(),
+                    None => format!("`profilegen carriers show {}`", preset.id),
+                };
+                let help = Some(tr(format!("use {} ({see})", expected.host), format!("{} を使ってください({see})", expected.host)));
                 let edit = Edit::set(Applicability::Unsafe, m.path(k.host), Value::String(expected.host.clone()));
                 if site(&h) != site(&expected.host) {
                     sink.emit(m.path(k.host), tr(format!("{host} is not {}'s {} server {}: it is outside {}, so the phone cannot log in there", preset.name_en, k.label, expected.host, site(&expected.host)), format!("{host} は{}の{}サーバ {} ではありません。{} の外にあるため、iPhoneはそこにログインできません", preset.name, side(k), expected.host, site(&expected.host))), help);
