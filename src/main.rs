@@ -57,15 +57,17 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        Command::Lint(args) => match registry().and_then(|r| commands::lint::run(*args, &r, &ctx)) {
-            Ok(commands::lint::Outcome::Clean) => Ok(0),
-            Ok(commands::lint::Outcome::Findings) => Ok(1),
-            // Lint: 2 = could not run.
-            Err(e) => {
-                report(&e, lang);
-                return ExitCode::from(2);
+        Command::Lint(args) => {
+            match registry().and_then(|r| commands::lint::run(*args, &r, &ctx)) {
+                Ok(commands::lint::Outcome::Clean) => Ok(0),
+                Ok(commands::lint::Outcome::Findings) => Ok(1),
+                // Lint: 2 = could not run.
+                Err(e) => {
+                    report(&e, lang);
+                    return ExitCode::from(2);
+                }
             }
-        },
+        }
         Command::Inspect(args) => match commands::inspect::run(args, &ctx) {
             Ok(commands::inspect::Verdict::Verified) => Ok(0),
             Ok(commands::inspect::Verdict::NotVerified) => Ok(1),

@@ -828,3 +828,59 @@ fn lint_discover_compares_with_what_the_domain_publishes() {
             && fixed.contains("<string>smtp.corp.test</string>")
     );
 }
+
+#[test]
+fn the_order_decides_when_sources_disagree() {
+    // ISPDB and SRV both answer, with different servers: ISPDB comes first and wins; SRV's answer
+    // is still reported.
+    let ispdb = empty_dir();
+    std::fs::write(
+        ispdb.path().join("both.test"),
+        autoconfig_doc("both.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    let resolver = dns(
+        vec![
+            srv("_imaps._tcp.both.test.", 993, "srv-mail.both.test."),
+            srv("_submissions._tcp.both.test.", 465, "srv-mail.both.test."),
+        ],
+        vec![],
+    );
+    let (code, v) = discover(&[
+        s("taro@both.test"),
+        s("--resolver"),
+        resolver.to_string(),
+        s("--autoconfig-url"),
+        s("https://127.0.0.1:1/none"),
+        s("--ispdb"),
+        ispdb.path().display().to_string(),
+        s("--no-verify"),
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(chosen(&v)["source"], "ispdb");
+    let sources: Vec<&str> = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "preset",
+            "autoconfig",
+            "ispdb",
+            "mx",
+            "srv",
+            "autoconfig-http"
+        ]
+    );
+    let srv = v["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["source"] == "srv")
+        .unwrap();
+    assert_eq!(srv["found"]["imap"]["host"], "srv-mail.both.test");
+    assert_eq!(srv["found"]["confidence"], "medium");
+}
