@@ -418,7 +418,40 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Signs (when asked) and writes one claimed row.
+/// What is already at a row's path, checked before writing over it: `None` to go on (nothing
+/// there, or `--force` may replace it), or the row's final status.
+fn check_existing(
+    path: &Path,
+    xml: &[u8],
+    opts: &Options<'_>,
+    res: &mut RowResult,
+) -> Option<Status> {
+    match existing(path, xml, opts.signer) {
+        Ok(None) => None,
+        Ok(Some((bytes, true))) => {
+            res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
+            Some(Status::Unchanged)
+        }
+        Ok(Some((_, false))) if !opts.force => Some(Status::Failed(tr(
+            format!("{} exists and differs; --force replaces it", path.display()),
+            format!(
+                "{} は既にあり、内容が違います。置き換えるには --force を付けてください",
+                path.display()
+            ),
+        ))),
+        Ok(Some(_)) => None,
+        // A regular file that cannot be read is replaced only with --force; anything else
+        // (a FIFO, a device, a directory) never.
+        Err(e) if !opts.force || std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
+            Some(Status::Failed(e))
+        }
+        Err(_) => None,
+    }
+}
+
+/// Signs (when asked) and writes one claimed row. A name that was not in the output directory
+/// when the pass began is written with no look first (create, write, close, rename without
+/// replacing); only a name that was there, or that appears meanwhile, is read and compared.
 fn write_row(
     r: render::Rendered,
     xml: Vec<u8>,
@@ -426,6 +459,7 @@ fn write_row(
     email: String,
     opts: &Options<'_>,
     write: bool,
+    present: &std::collections::HashSet<std::ffi::OsString>,
 ) -> RowResult {
     // A worker thread's messages speak the run's language.
     crate::i18n::set_lang(opts.base.lang);
@@ -441,56 +475,61 @@ fn write_row(
         status: Status::Checked,
     };
     let path = opts.out_dir.join(&r.file_name);
-    match existing(&path, &xml, opts.signer) {
-        Ok(Some((bytes, true))) => {
-            res.status = Status::Unchanged;
-            res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
+    let known = present.contains(std::ffi::OsStr::new(&r.file_name));
+    if known {
+        if let Some(status) = check_existing(&path, &xml, opts, &mut res) {
+            res.status = status;
             return res;
         }
-        Ok(Some((_, false))) if !opts.force => {
-            res.status = Status::Failed(tr(
-                format!("{} exists and differs; --force replaces it", path.display()),
-                format!(
-                    "{} は既にあり、内容が違います。置き換えるには --force を付けてください",
-                    path.display()
-                ),
-            ));
-            return res;
-        }
-        // A regular file that cannot be read is replaced only with --force; anything else
-        // (a FIFO, a device, a directory) never.
-        Err(e) if !opts.force || std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) => {
-            res.status = Status::Failed(e);
-            return res;
-        }
-        _ => {}
     }
     if !write {
         return res;
     }
-    let bytes = match opts.signer {
-        Some(s) => match s.sign(&xml) {
-            Ok(b) => b,
-            Err(e) => {
-                res.status = Status::Failed(e.to_string());
-                return res;
-            }
-        },
-        None => xml,
+    let signed = match opts.signer.map(|s| s.sign(&xml)) {
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => {
+            res.status = Status::Failed(e.to_string());
+            return res;
+        }
+        None => None,
     };
+    let bytes: &[u8] = signed.as_deref().unwrap_or(&xml);
     let mode = if res.has_password {
         Mode::Secret
     } else {
         Mode::Public
     };
-    match output::write_atomic_checked(&path, &bytes, mode, opts.sync) {
+    let written = if known {
+        output::write_atomic_checked(&path, bytes, mode, opts.sync)
+    } else {
+        match output::write_new(&path, bytes, mode, opts.sync) {
+            Ok(true) => Ok(()),
+            // Another writer put a file there since the pass began: as for a known name.
+            Ok(false) => match check_existing(&path, &xml, opts, &mut res) {
+                Some(status) => {
+                    res.status = status;
+                    return res;
+                }
+                None => output::write_atomic_checked(&path, bytes, mode, opts.sync),
+            },
+            Err(e) => Err(e),
+        }
+    };
+    match written {
         Ok(()) => {
-            res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
+            res.sha256 = Some(hex(&openssl::sha::sha256(bytes)));
             res.status = Status::Written;
         }
         Err(e) => res.status = Status::Failed(e.to_string()),
     }
     res
+}
+
+/// The names in the output directory (one listing per pass, instead of a look per file).
+fn listing(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default()
 }
 
 /// Streams manifest lines, in line order, to a temporary file renamed into place at the end.
@@ -738,6 +777,7 @@ fn pass(
     let map = header_map(csv_name, &header)?;
     let mut claims = Claims::default();
     let mut summary = Summary::default();
+    let present = listing(&opts.out_dir);
     let mut lines = LineCounter::new(csv_path)?;
     let mut records = reader.into_records();
     let mut stop = false;
@@ -881,7 +921,7 @@ fn pass(
         let results: Vec<RowResult> = claimed
             .into_par_iter()
             .map(|c| match c {
-                Ok((r, xml, line, email)) => write_row(r, xml, line, email, opts, write),
+                Ok((r, xml, line, email)) => write_row(r, xml, line, email, opts, write, &present),
                 Err(res) => res,
             })
             .collect();

@@ -70,7 +70,9 @@ pub fn regular_or_absent(path: &Path, what: &str) -> Result<bool> {
 /// The name of a temporary file of this process: `.profilegen-PID-N.tmp`. The PID lets a later
 /// run tell a killed run's leftovers from the files of a run still going.
 pub fn temp_name(n: u64) -> String {
-    format!(".profilegen-{}-{n}.tmp", std::process::id())
+    // The PID is asked once: a system call per file is not free when writing thousands.
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    format!(".profilegen-{}-{n}.tmp", PID.get_or_init(std::process::id))
 }
 
 /// True when a temporary file of ours in `name` belongs to a process that is gone (or the name
@@ -123,14 +125,82 @@ pub fn write_atomic_opts(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> R
 /// [`write_atomic_opts`] for a caller that has just checked, with [`regular_or_absent`], that
 /// nothing but a regular file is at `path` (bulk, which looks at the existing file first).
 pub fn write_atomic_checked(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> Result<()> {
+    let tmp_path = write_temporary(path, bytes, mode, sync)?;
+    if let Err(e) = std::fs::rename(&tmp_path, path) {
+        let _ = std::fs::remove_file(&tmp_path);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a new file at `path` atomically, replacing nothing: `Ok(true)` when written,
+/// `Ok(false)` when something is already there (nothing changed). Four system calls on Linux
+/// (create the temporary file exclusively, write, close, rename without replacing); the file is
+/// complete or absent after a kill, and two runs writing the same name cannot both succeed.
+pub fn write_new(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -> Result<bool> {
+    let tmp_path = write_temporary(path, bytes, mode, sync)?;
+    let placed = rename_noreplace(&tmp_path, path);
+    if !matches!(placed, Ok(true)) {
+        let _ = std::fs::remove_file(&tmp_path);
+    }
+    placed.map_err(|e| Error::io(path, e))
+}
+
+/// Renames `from` to `to` unless something is at `to`: `Ok(false)` then.
+fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| {
+            std::ffi::CString::new(p.as_os_str().as_bytes())
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
+        };
+        let (f, t) = (c(from)?, c(to)?);
+        // SAFETY: both are NUL-terminated paths that live across the call.
+        let r = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                f.as_ptr(),
+                libc::AT_FDCWD,
+                t.as_ptr(),
+                libc::RENAME_NOREPLACE,
+            )
+        };
+        if r == 0 {
+            return Ok(true);
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EEXIST) => return Ok(false),
+            // A filesystem without RENAME_NOREPLACE: a hard link does the same.
+            Some(libc::EINVAL) | Some(libc::ENOSYS) => {}
+            _ => return Err(e),
+        }
+    }
+    match std::fs::hard_link(from, to) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(from);
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes `bytes` to a new temporary file beside `path`, created with its final mode (no window
+/// in which a secret is readable by others) under a name no other writer uses.
+fn write_temporary(
+    path: &Path,
+    bytes: &[u8],
+    mode: Mode,
+    sync: bool,
+) -> Result<std::path::PathBuf> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    // The temporary file is created with its final mode (no window in which a secret is
-    // readable by others) and a name no other writer uses.
     #[cfg(not(unix))]
     let _ = mode;
     let (tmp_path, mut file) = loop {
@@ -164,14 +234,14 @@ pub fn write_atomic_checked(path: &Path, bytes: &[u8], mode: Mode, sync: bool) -
         if sync {
             file.sync_all()?;
         }
-        drop(file);
-        std::fs::rename(&tmp_path, path)
+        Ok(())
     })();
+    drop(file);
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp_path);
         return Err(Error::io(path, e));
     }
-    Ok(())
+    Ok(tmp_path)
 }
 
 /// Reads a whole file, or stdin for "-", refusing anything larger than `limit` bytes.

@@ -664,6 +664,12 @@ thread_local! {
     static THREAD_KEYS: std::cell::RefCell<Vec<(usize, PKey<Private>)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// Per-thread signing contexts, initialised once (key, padding, digest): (signer id, context).
+    /// Setting a context up costs OpenSSL 3 an algorithm fetch, as much as an ECDSA signature.
+    static THREAD_CTX: std::cell::RefCell<Vec<(usize, openssl::pkey_ctx::PkeyCtx<Private>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 static NEXT_SIGNER_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 // SAFETY: the certificate, key and chain are only read after construction; OpenSSL 3 allows
@@ -759,6 +765,36 @@ impl Signer {
         })
     }
 
+    /// A SHA-256 signature of `data` (RSA PKCS#1 v1.5 or ECDSA) with this thread's context,
+    /// set up on the thread's first signature.
+    fn sign_sha256(&self, data: &[u8]) -> std::result::Result<Vec<u8>, openssl::error::ErrorStack> {
+        use openssl::pkey_ctx::PkeyCtx;
+        let digest = openssl::sha::sha256(data);
+        THREAD_CTX.with(|ctxs| {
+            let mut ctxs = ctxs.borrow_mut();
+            let i = match ctxs.iter().position(|(id, _)| *id == self.id) {
+                Some(i) => i,
+                None => {
+                    let key = self.thread_key();
+                    let mut ctx = PkeyCtx::new(&key)?;
+                    ctx.sign_init()?;
+                    if key.id() == openssl::pkey::Id::RSA {
+                        ctx.set_rsa_padding(openssl::rsa::Padding::PKCS1)?;
+                    }
+                    ctx.set_signature_md(openssl::md::Md::sha256())?;
+                    if ctxs.len() >= 8 {
+                        ctxs.remove(0);
+                    }
+                    ctxs.push((self.id, ctx));
+                    ctxs.len() - 1
+                }
+            };
+            let mut sig = Vec::new();
+            ctxs[i].1.sign_to_vec(&digest, &mut sig)?;
+            Ok(sig)
+        })
+    }
+
     /// The signing time from `SOURCE_DATE_EPOCH` (the reproducible-builds convention), if set.
     pub fn signing_time_from_env() -> Result<Option<i64>> {
         match std::env::var("SOURCE_DATE_EPOCH") {
@@ -817,13 +853,7 @@ impl Signer {
         let to_sign = tlv(0x31, &attrs);
         let signature = match &self.deterministic {
             Some(k) => k.sign(&to_sign)?,
-            None => {
-                let key = self.thread_key();
-                let mut signer =
-                    openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key)
-                        .map_err(fail)?;
-                signer.sign_oneshot_to_vec(&to_sign).map_err(fail)?
-            }
+            None => self.sign_sha256(&to_sign).map_err(fail)?,
         };
         let signer_info = tlv(
             0x30,

@@ -457,3 +457,68 @@ fn a_killed_run_leaves_no_partial_file() {
         "temporary files left"
     );
 }
+
+/// Two runs into one directory at once: each file is written by one of them and is complete; a
+/// run never replaces the other's different file without --force; no temporary file is left.
+#[test]
+fn two_runs_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("users.csv");
+    let mut rows = String::from("email,name\n");
+    for i in 0..2000 {
+        rows.push_str(&format!("user{i}@i.softbank.jp,User {i}\n"));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let spawn = |org: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("profilegen"))
+            .args(["bulk", "-q", "--org", org])
+            .arg(&csv)
+            .arg("--out-dir")
+            .arg(&out)
+            .env_remove("LANG")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // The same profiles from both: every row is written or found unchanged, both succeed.
+    let (a, b) = (spawn("Same"), spawn("Same"));
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
+    assert_eq!(files(&out).len(), 2000);
+    // Different profiles from both, without --force: each file is one run's, whole; every row the
+    // other run could not write is an error naming the file.
+    std::fs::remove_dir_all(&out).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    let (a, b) = (spawn("Alpha"), spawn("Beta"));
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let names = files(&out);
+    assert_eq!(
+        names.len(),
+        2000,
+        "no temporary file is left: {:?}",
+        names.iter().find(|n| n.ends_with(".tmp"))
+    );
+    let (mut alpha, mut beta) = (0, 0);
+    for n in &names {
+        let d = parse(&out.join(n));
+        match d.get("PayloadOrganization").and_then(|v| v.as_string()) {
+            Some("Alpha") => alpha += 1,
+            Some("Beta") => beta += 1,
+            other => panic!("{n}: {other:?}"),
+        }
+    }
+    let refused = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stderr)
+            .matches("exists and differs")
+            .count()
+    };
+    assert_eq!(refused(&a), beta, "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(refused(&b), alpha);
+}
