@@ -409,6 +409,9 @@ pub struct LintArgs {
     /// List every rule and exit
     #[arg(long)]
     pub list_rules: bool,
+    /// Files checked at once (default: one per core); the output order stays that of the inputs
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
     /// Compare the servers of profiles at a domain no preset owns with what the domain publishes (see `profilegen discover`)
     #[arg(long)]
     pub discover: bool,

@@ -118,6 +118,10 @@ docomo、SoftBank、iCloud、Gmail などのサーバ・ポート・TLS・ユー
         "プリセットのないドメインのプロファイルのサーバを、そのドメインが公開する設定と比べます(`profilegen discover` を参照)",
     ),
     (
+        "Files checked at once (default: one per core); the output order stays that of the inputs",
+        "同時に検査するファイル数(既定はコア数)。出力の順は入力の順のままです",
+    ),
+    (
         "For a domain no preset owns: find its settings (see `profilegen discover`) and use them",
         "プリセットのないドメインの設定を探して使います(`profilegen discover` を参照)",
     ),

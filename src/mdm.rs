@@ -70,16 +70,24 @@ mod embedded {
 impl Mdm {
     /// Every built-in MDM table, sorted by id.
     pub fn all() -> Vec<Mdm> {
-        let mut out: Vec<Mdm> = embedded::MDMS
-            .iter()
-            .map(|(name, src)| {
-                let m: Mdm = serde_yaml::from_str(src)
-                    .unwrap_or_else(|e| panic!("mdm/{name}: {e} (a test checks every table)"));
-                m
-            })
-            .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out
+        Mdm::builtin().to_vec()
+    }
+
+    /// The built-in tables, parsed once per process (lint asks for them for every file).
+    fn builtin() -> &'static [Mdm] {
+        static ALL: std::sync::OnceLock<Vec<Mdm>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| {
+            let mut out: Vec<Mdm> = embedded::MDMS
+                .iter()
+                .map(|(name, src)| {
+                    let m: Mdm = serde_yaml::from_str(src)
+                        .unwrap_or_else(|e| panic!("mdm/{name}: {e} (a test checks every table)"));
+                    m
+                })
+                .collect();
+            out.sort_by(|a, b| a.id.cmp(&b.id));
+            out
+        })
     }
 
     pub fn get(id: &str) -> Option<Mdm> {
@@ -196,12 +204,18 @@ pub fn tokens(style: Style, s: &str) -> Vec<(usize, &str)> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    // Every token starts with this ASCII byte: jump from one to the next (also a char boundary).
+    let trigger = match style {
+        Style::Dollar => b'$',
+        Style::Percent => b'%',
+        Style::Braces | Style::Addigy | Style::Brace => b'{',
+        Style::Generic => return out,
+    };
     let mut i = 0;
     while i < b.len() {
-        // Tokens are ASCII; the text around them may not be.
-        if !s.is_char_boundary(i) {
-            i += 1;
-            continue;
+        match b[i..].iter().position(|c| *c == trigger) {
+            Some(p) => i += p,
+            None => break,
         }
         let found = match style {
             Style::Dollar if b[i] == b'$' => {
@@ -256,8 +270,8 @@ pub fn tokens(style: Style, s: &str) -> Vec<(usize, &str)> {
 
 /// The MDM whose variables `strings` use most, when one clearly does (for a hint without `--mdm`).
 pub fn detect<'a>(strings: impl Iterator<Item = &'a str> + Clone) -> Option<Mdm> {
-    let mut best: Option<(usize, Mdm)> = None;
-    for m in Mdm::all() {
+    let mut best: Option<(usize, &Mdm)> = None;
+    for m in Mdm::builtin() {
         let n: usize = strings
             .clone()
             .map(|s| m.tokens(s).iter().filter(|(_, t)| m.knows(t)).count())
@@ -266,7 +280,7 @@ pub fn detect<'a>(strings: impl Iterator<Item = &'a str> + Clone) -> Option<Mdm>
             best = Some((n, m));
         }
     }
-    best.map(|(_, m)| m)
+    best.map(|(_, m)| m.clone())
 }
 
 /// An unknown MDM id, with the known ones.

@@ -364,3 +364,73 @@ fn explain_and_list_rules() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), profilegen::lint::rules::ALL.len());
 }
+
+/// Files are checked in parallel and reported in the order of the inputs, the same with one
+/// worker or several; cross-file checks (a UUID used twice) still see every file.
+#[test]
+fn parallel_lint_keeps_the_order_and_the_cross_file_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..150 {
+        let host = if i % 7 == 0 {
+            "imap.sofbank.jp"
+        } else {
+            "imap.softbank.jp"
+        };
+        let out = bin()
+            .args([
+                "new",
+                "-q",
+                "--email",
+                &format!("u{i}@i.softbank.jp"),
+                "--imap-host",
+                "imap.softbank.jp",
+                "-o",
+            ])
+            .arg(dir.path().join(format!("p{i:03}.mobileconfig")))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        if host != "imap.softbank.jp" {
+            let p = dir.path().join(format!("p{i:03}.mobileconfig"));
+            let t = std::fs::read_to_string(&p)
+                .unwrap()
+                .replace("imap.softbank.jp", host);
+            std::fs::write(&p, t).unwrap();
+        }
+    }
+    // A copy: the same PayloadUUID in two files.
+    let copy = std::fs::read_to_string(dir.path().join("p001.mobileconfig"))
+        .unwrap()
+        .replace("jp.profilegen.mail", "jp.other.mail");
+    std::fs::write(dir.path().join("zz-copy.mobileconfig"), copy).unwrap();
+    let run = |jobs: &str| {
+        let out = bin()
+            .args(["lint", "--jobs", jobs])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code1, one) = run("1");
+    let (code4, four) = run("4");
+    assert_eq!(code1, Some(1));
+    assert_eq!(code1, code4);
+    assert_eq!(one, four);
+    assert!(
+        one.contains("PG206") && one.contains("zz-copy.mobileconfig: PayloadUUID: PG604"),
+        "{one}"
+    );
+    let order: Vec<&str> = one
+        .lines()
+        .filter_map(|l| l.split(':').next())
+        .filter(|f| f.ends_with(".mobileconfig"))
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "files are reported in the walk's order");
+    bin()
+        .args(["lint", "--jobs", "0"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+}

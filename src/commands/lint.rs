@@ -192,38 +192,94 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             ));
         }
     }
-    for file in inputs {
-        {
-            let shown = file.display().to_string();
-            let read = match stdin_bytes.take().filter(|_| file == Path::new("-")) {
-                Some(b) => b,
-                None => crate::output::read_limited(&file, MAX_SIZE),
-            };
-            let linted = match read {
-                Ok(bytes) => match fixer.as_mut() {
+    let shown_name = |file: &Path| {
+        if file == Path::new("-") {
+            "<stdin>".to_string()
+        } else {
+            file.display().to_string()
+        }
+    };
+    let read = |file: &Path, stdin: &mut Option<Result<Vec<u8>>>| match stdin
+        .take()
+        .filter(|_| file == Path::new("-"))
+    {
+        Some(b) => b,
+        None => crate::output::read_limited(file, MAX_SIZE),
+    };
+    let unreadable_file = |e: Error| Linted {
+        findings: vec![unreadable(e.to_string())],
+        ..Linted::default()
+    };
+    match fixer.as_mut() {
+        // Fixing rewrites files one after the other (and may sign them).
+        Some(f) => {
+            for file in inputs {
+                let shown = file.display().to_string();
+                let linted = match read(&file, &mut stdin_bytes) {
                     // A file that cannot be written (or signed) is said, and the others go on.
-                    Some(f) => f
+                    Ok(bytes) => f
                         .file(&shown, &file, &bytes, &opts, ctx)
                         .unwrap_or_else(|e| {
                             f.held_back += 1;
                             ctx.warn(&e.to_string());
                             lint::lint(&bytes, &opts)
                         }),
-                    None => lint::lint(&bytes, &opts),
-                },
-                Err(e) => Linted {
-                    findings: vec![unreadable(e.to_string())],
-                    ..Linted::default()
-                },
+                    Err(e) => unreadable_file(e),
+                };
+                results.push((shown_name(&file), linted));
+            }
+        }
+        // Checking runs on every core, a batch at a time (memory stays bounded by the workers),
+        // and the results keep the order of the inputs.
+        None => {
+            let jobs = match args.jobs {
+                Some(0) => {
+                    return Err(Error::input(
+                        "--jobs",
+                        tr("must be at least 1", "1 以上にしてください"),
+                    ))
+                }
+                Some(n) => n,
+                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
             };
-            results.push((
-                if file == Path::new("-") {
-                    "<stdin>".into()
-                } else {
-                    shown
-                },
-                linted,
-            ));
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs)
+                .build()
+                .map_err(|e| {
+                    Error::Other(tr(
+                        format!("cannot start {jobs} threads: {e}"),
+                        format!("{jobs} 個のスレッドを起動できません: {e}"),
+                    ))
+                })?;
+            let lang = crate::i18n::lang();
+            // Standard input is read here, once, before the workers start.
+            if inputs.iter().any(|f| f == Path::new("-")) && stdin_bytes.is_none() {
+                stdin_bytes = Some(crate::output::read_limited(Path::new("-"), MAX_SIZE));
+            }
+            let stdin = std::sync::Mutex::new(stdin_bytes.take());
+            for batch in inputs.chunks(jobs * 32) {
+                use rayon::prelude::*;
+                let linted: Vec<(String, Linted)> = pool.install(|| {
+                    batch
+                        .par_iter()
+                        .map(|file| {
+                            crate::i18n::set_lang(lang);
+                            let bytes = if file == Path::new("-") {
+                                let mut s = stdin.lock().unwrap_or_else(|p| p.into_inner());
+                                read(file, &mut s)
+                            } else {
+                                crate::output::read_limited(file, MAX_SIZE)
+                            };
+                            let linted = match bytes {
+                                Ok(bytes) => lint::lint(&bytes, &opts),
+                                Err(e) => unreadable_file(e),
+                            };
+                            (shown_name(file), linted)
+                        })
+                        .collect()
+                });
+                results.extend(linted);
+            }
         }
     }
     lint::cross_file(&mut results, &overrides);

@@ -950,8 +950,14 @@ fn skeleton(content: &[u8]) -> Option<Vec<u8>> {
 pub fn xml_not_well_formed(bytes: &[u8]) -> Option<(usize, &'static str)> {
     let forbidden =
         |c: u32| (c < 0x20 && !matches!(c, 0x09 | 0x0a | 0x0d)) || matches!(c, 0xfffe | 0xffff);
+    // Only these bytes can start what is looked for; the rest is skipped in one go.
+    let interesting = |b: &u8| *b < 0x20 || matches!(*b, b'<' | b']' | b'&');
     let mut i = 0;
     while i < bytes.len() {
+        match bytes[i..].iter().position(interesting) {
+            Some(p) => i += p,
+            None => break,
+        }
         let b = bytes[i];
         if u32::from(b) < 0x20 && forbidden(u32::from(b)) {
             return Some((i, "a control character XML cannot hold"));
