@@ -35,7 +35,7 @@ pub const COLUMNS: &[&str] = &[
 const NCOL: usize = 9;
 
 /// Rows rendered per parallel batch.
-const CHUNK: usize = 2048;
+const CHUNK: usize = 512;
 
 /// Options of a bulk run (besides the per-row values).
 pub struct Options<'a> {

@@ -96,21 +96,24 @@ impl Templates {
         // unknown variable, a bad filter) is reported when it is loaded, not on row 9 000.
         let sample = Context::sample();
         for (name, _) in TEMPLATE_NAMES {
-            t.render(name, &sample).map_err(|e| match e {
-                Error::Template { message, .. } => Error::Template {
-                    name: match dir {
-                        Some(d) if d.join(name).exists() => d.join(name).display().to_string(),
-                        _ => format!("templates/{name}"),
+            t.render(name, &minijinja::Value::from_serialize(&sample))
+                .map_err(|e| match e {
+                    Error::Template { message, .. } => Error::Template {
+                        name: match dir {
+                            Some(d) if d.join(name).exists() => d.join(name).display().to_string(),
+                            _ => format!("templates/{name}"),
+                        },
+                        message,
                     },
-                    message,
-                },
-                e => e,
-            })?;
+                    e => e,
+                })?;
         }
         Ok(t)
     }
 
-    fn render(&self, name: &str, ctx: &Context<'_>) -> Result<String> {
+    /// Renders a template with a context already turned into a template value (once per
+    /// profile, not once per template).
+    fn render(&self, name: &str, ctx: &minijinja::Value) -> Result<String> {
         let tmpl = self.env.get_template(name).map_err(|e| Error::Template {
             name: name.into(),
             message: e.to_string(),
@@ -1259,6 +1262,7 @@ struct Text {
 }
 
 fn shaped_text(req: &Request, templates: &Templates, ctx: &Context<'_>) -> Result<Text> {
+    let ctx = &minijinja::Value::from_serialize(ctx);
     let templated =
         |flag: &str, given: &Option<String>, template: &str, multiline: bool| -> Result<String> {
             let (s, field) = match given {

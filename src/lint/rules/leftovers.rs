@@ -226,7 +226,7 @@ fn is_example(domain: &str) -> bool {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     EXAMPLE_SUFFIXES
         .iter()
-        .any(|s| d == *s || d.ends_with(&format!(".{s}")))
+        .any(|s| d == *s || d.strip_suffix(s).is_some_and(|head| head.ends_with('.')))
 }
 
 pub static EXAMPLE_DOMAIN: Rule = Rule {
