@@ -415,7 +415,12 @@ fn existing(
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// What is already at a row's path, checked before writing over it: `None` to go on (nothing
@@ -429,7 +434,9 @@ fn check_existing(
     match existing(path, xml, opts.signer) {
         Ok(None) => None,
         Ok(Some((bytes, true))) => {
-            res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
+            if opts.manifest.is_some() {
+                res.sha256 = Some(hex(&openssl::sha::sha256(&bytes)));
+            }
             Some(Status::Unchanged)
         }
         Ok(Some((_, false))) if !opts.force => Some(Status::Failed(tr(
@@ -517,7 +524,10 @@ fn write_row(
     };
     match written {
         Ok(()) => {
-            res.sha256 = Some(hex(&openssl::sha::sha256(bytes)));
+            // The digest is for the manifest only.
+            if opts.manifest.is_some() {
+                res.sha256 = Some(hex(&openssl::sha::sha256(bytes)));
+            }
             res.status = Status::Written;
         }
         Err(e) => res.status = Status::Failed(e.to_string()),

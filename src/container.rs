@@ -233,7 +233,9 @@ impl Trust {
 /// it decoded (decoding is most of OpenSSL 3's cost) and each chain's verdict. A bulk lint of
 /// profiles signed by one identity then pays for the signer's certificate once.
 pub struct Verifier {
-    store: X509Store,
+    /// Built on first use when it is the system's (most lint runs meet no signed file, and
+    /// loading the system roots costs OpenSSL tens of milliseconds).
+    store: std::sync::OnceLock<X509Store>,
     certs: Mutex<HashMap<Vec<u8>, Arc<Decoded>>>,
     chains: Mutex<HashMap<Vec<u8>, ChainVerdict>>,
 }
@@ -250,14 +252,34 @@ const CACHE_LIMIT: usize = 4096;
 impl Verifier {
     pub fn new(store: X509Store) -> Verifier {
         Verifier {
-            store,
+            store: std::sync::OnceLock::from(store),
             certs: Mutex::new(HashMap::new()),
             chains: Mutex::new(HashMap::new()),
         }
     }
 
+    /// A verifier for `trust`: given roots are loaded now (so that a bad file is said at once),
+    /// the system's on first use.
     pub fn from_trust(trust: &Trust) -> Result<Verifier, openssl::error::ErrorStack> {
-        Ok(Verifier::new(trust.store()?))
+        match trust {
+            Trust::System => Ok(Verifier {
+                store: std::sync::OnceLock::new(),
+                certs: Mutex::new(HashMap::new()),
+                chains: Mutex::new(HashMap::new()),
+            }),
+            Trust::Roots(_) => Ok(Verifier::new(trust.store()?)),
+        }
+    }
+
+    fn store(&self) -> &X509Store {
+        self.store.get_or_init(|| {
+            Trust::System.store().unwrap_or_else(|_| {
+                // No system roots could be loaded: nothing is trusted (and chains say so).
+                openssl::x509::store::X509StoreBuilder::new()
+                    .expect("an empty store")
+                    .build()
+            })
+        })
     }
 
     fn decode(&self, der: &[u8]) -> Option<Arc<Decoded>> {
@@ -288,7 +310,7 @@ impl Verifier {
             .iter()
             .filter_map(|c| self.decode(c).map(|d| d.cert.clone()))
             .collect();
-        let chain = verify_chain(&self.store, signer, &untrusted);
+        let chain = verify_chain(self.store(), signer, &untrusted);
         let mut cache = self.chains.lock().expect("cache");
         if cache.len() >= CACHE_LIMIT {
             cache.clear();

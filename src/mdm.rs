@@ -270,8 +270,29 @@ pub fn tokens(style: Style, s: &str) -> Vec<(usize, &str)> {
 
 /// The MDM whose variables `strings` use most, when one clearly does (for a hint without `--mdm`).
 pub fn detect<'a>(strings: impl Iterator<Item = &'a str> + Clone) -> Option<Mdm> {
+    // Which token starts appear at all: one pass, instead of one per MDM.
+    let (mut dollar, mut percent, mut brace) = (false, false, false);
+    for s in strings.clone() {
+        for b in s.bytes() {
+            match b {
+                b'$' => dollar = true,
+                b'%' => percent = true,
+                b'{' => brace = true,
+                _ => {}
+            }
+        }
+    }
     let mut best: Option<(usize, &Mdm)> = None;
     for m in Mdm::builtin() {
+        let possible = match m.style {
+            Style::Dollar => dollar,
+            Style::Percent => percent,
+            Style::Braces | Style::Addigy | Style::Brace => brace,
+            Style::Generic => false,
+        };
+        if !possible {
+            continue;
+        }
         let n: usize = strings
             .clone()
             .map(|s| m.tokens(s).iter().filter(|(_, t)| m.knows(t)).count())
