@@ -793,11 +793,17 @@ fn pass(
     let mut stop = false;
     loop {
         // Read a chunk of rows.
-        let mut rows: Vec<std::result::Result<Row, (u64, String)>> = Vec::with_capacity(CHUNK);
+        // Signing makes each row costly and its output small: larger batches, fewer barriers.
+        let chunk = if opts.signer.is_some() {
+            4 * CHUNK
+        } else {
+            CHUNK
+        };
+        let mut rows: Vec<std::result::Result<Row, (u64, String)>> = Vec::with_capacity(chunk);
         if stop {
             break;
         }
-        for rec in records.by_ref().take(CHUNK) {
+        for rec in records.by_ref().take(chunk) {
             match rec {
                 Ok(r) => {
                     let line = lines.line_at(r.position().map_or(0, |p| p.byte()));
