@@ -162,12 +162,27 @@ pub fn placeholder(s: &str) -> Option<&str> {
     None
 }
 
+/// Where a value sits: a top-level key, or a key of a payload. Spelt out only for a finding.
+enum At<'a> {
+    Top(&'static str),
+    Payload(usize, &'a str),
+}
+
+impl At<'_> {
+    fn path(&self) -> String {
+        match self {
+            At::Top(key) => key.to_string(),
+            At::Payload(i, key) => format!("PayloadContent[{i}].{key}"),
+        }
+    }
+}
+
 /// The values where placeholders hide: hosts, addresses, usernames, identifiers and UUIDs.
-fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(String, &'a str)> {
+fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(At<'a>, &'a str)> {
     let mut out = Vec::new();
     for key in ["PayloadIdentifier", "PayloadUUID"] {
         if let Some(s) = ctx.root.get(key).and_then(Value::as_string) {
-            out.push((key.to_string(), s));
+            out.push((At::Top(key), s));
         }
     }
     for (i, d) in ctx.payloads() {
@@ -183,7 +198,7 @@ fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(String, &'a str)> {
                     .iter()
                     .any(|end| key.ends_with(end));
             if let (true, Some(s)) = (named, v.as_string()) {
-                out.push((format!("PayloadContent[{i}].{key}"), s));
+                out.push((At::Payload(i, key.as_str()), s));
             }
         }
     }
@@ -201,11 +216,11 @@ pub static PLACEHOLDER: Rule = Rule {
     example: "<key>PayloadUUID</key><string>UUID1</string>",
     fix: "Substitute the real value.",
     check: |ctx, sink| {
-        for (path, s) in identity_values(ctx) {
+        for (at, s) in identity_values(ctx) {
             let blanked = ctx.mdm.map(|m| m.blank_known(s));
             let s = blanked.as_deref().unwrap_or(s);
             if let Some(tok) = placeholder(s) {
-                sink.emit(path, tr(format!("{s:?} contains the placeholder {tok}"), format!("{s:?} にプレースホルダ {tok} が含まれています")), Some(tr("substitute the real value", "本当の値に置き換えてください")));
+                sink.emit(at.path(), tr(format!("{s:?} contains the placeholder {tok}"), format!("{s:?} にプレースホルダ {tok} が含まれています")), Some(tr("substitute the real value", "本当の値に置き換えてください")));
             }
         }
     },

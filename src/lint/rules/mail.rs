@@ -148,6 +148,10 @@ pub static IME_TEXT: Rule = Rule {
         for m in &ctx.mails {
             for key in ["EmailAddress", INCOMING.username, OUTGOING.username, INCOMING.host, OUTGOING.host] {
                 let Some(v) = m.string(key) else { continue };
+                // Invisible and full-width characters are all outside ASCII.
+                if v.is_ascii() {
+                    continue;
+                }
                 if let Some((i, c)) = v.chars().enumerate().find(|(_, c)| crate::text::invisible(*c).is_some()) {
                     let what = crate::text::invisible(c).unwrap_or("invisible character");
                     let cleaned: String = v.chars().filter(|c| crate::text::invisible(*c).is_none()).collect();
@@ -412,6 +416,10 @@ pub static STALE_SETTINGS: Rule = Rule {
                 if let Some(port) = m.port(k.port) {
                     let listed = expected.ports().any(|p| i64::from(p) == port);
                     let refused = expected.refused.iter().any(|p| i64::from(*p) == port);
+                    // The port is right: nothing to build (this runs for every profile written).
+                    if listed && !refused {
+                        continue;
+                    }
                     let ports: Vec<String> = expected.ports().map(|p| p.to_string()).collect();
                     let msg = tr(
                         format!("{} accepts {} on port {}, not {port}", preset.name_en, expected.host, ports.join(" or ")),
