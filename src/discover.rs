@@ -1238,7 +1238,7 @@ fn yaml_of(domain: &str, source: &str, asked: &str, f: &Found, date: &str) -> Op
             UsernameRuleOut::Ask => "ask",
         };
         format!(
-            "{name}:\n  host: {}\n  port: {}\n  tls: {tls}\n  auth: password\n  username: {user}\n",
+            "{name}:\n  host: {:?}\n  port: {}\n  tls: {tls}\n  auth: password\n  username: {user}\n",
             s.host, s.port
         )
     };
@@ -1248,7 +1248,7 @@ fn yaml_of(domain: &str, source: &str, asked: &str, f: &Found, date: &str) -> Op
         ConfidenceOut::Low => "low",
     };
     let mut y = format!(
-        "# Found by `profilegen discover` on {date} from {}: review before use.\nid: {id}\nname: {d}\nname_en: {d}\ndomains: [{d}]\nstatus: unverified\nconfidence: {confidence}\n",
+        "# Found by `profilegen discover` on {date} from {}: review before use.\nid: {id}\nname: {d:?}\nname_en: {d:?}\ndomains: [{d:?}]\nstatus: unverified\nconfidence: {confidence}\n",
         source,
         d = domain
     );
@@ -1260,9 +1260,12 @@ fn yaml_of(domain: &str, source: &str, asked: &str, f: &Found, date: &str) -> Op
     } else {
         String::new()
     };
+    let mut note = format!("profilegen discover, {date}, confidence {confidence}");
+    if !is_url(asked) {
+        note.push_str(&format!(", from {asked}"));
+    }
     y.push_str(&format!(
-        "sources:\n  - {{ kind: {:?}{url}, note: \"profilegen discover, {date}, confidence {confidence}\" }}\n",
-        source
+        "sources:\n  - {{ kind: {source:?}{url}, note: {note:?} }}\n"
     ));
     Some(y)
 }

@@ -884,3 +884,43 @@ fn the_order_decides_when_sources_disagree() {
     assert_eq!(srv["found"]["imap"]["host"], "srv-mail.both.test");
     assert_eq!(srv["found"]["confidence"], "medium");
 }
+
+#[test]
+fn a_saved_preset_is_never_replaced_unseen() {
+    let dir = empty_dir();
+    std::fs::write(
+        dir.path().join("corp.test"),
+        autoconfig_doc("corp.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    let presets = empty_dir();
+    let save = || {
+        bin()
+            .args([
+                "discover",
+                "-q",
+                "taro@corp.test",
+                "--offline",
+                "--no-verify",
+                "--ispdb",
+            ])
+            .arg(dir.path())
+            .arg("--save-preset")
+            .arg(presets.path())
+            .output()
+            .unwrap()
+    };
+    assert!(save().status.success());
+    let path = presets.path().join("corp.test.yaml");
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path).unwrap() + "# reviewed by hand\n",
+    )
+    .unwrap();
+    let out = save();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .ends_with("# reviewed by hand\n"));
+}

@@ -102,6 +102,22 @@ fn save_preset(r: &Report, dir: &std::path::Path, ctx: &Ctx) -> Result<()> {
     crate::preset::Preset::parse("(discovered)", &yaml).map_err(|e| Error::Other(e.to_string()))?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let path = dir.join(format!("{}.yaml", r.domain));
+    // A preset there may have been reviewed and edited: it is never replaced unseen.
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return Err(Error::input(
+            "--save-preset",
+            tr(
+                format!(
+                    "{} exists; remove it or give another directory",
+                    path.display()
+                ),
+                format!(
+                    "{} は既にあります。削除するか別のフォルダを指定してください",
+                    path.display()
+                ),
+            ),
+        ));
+    }
     crate::output::write_atomic(&path, yaml.as_bytes(), crate::output::Mode::Public)?;
     ctx.info(&tr(
         format!(
