@@ -391,6 +391,21 @@ pub fn discover(address: &str, registry: &Registry, s: &Settings) -> Result<Repo
 
     // 1. Presets.
     if let Some(p) = registry.for_domain(&domain) {
+        // A preset that refuses the domain (an MMS address, say) ends the search: no lookup
+        // elsewhere may override a reviewed refusal.
+        if let Some(u) = &p.unsupported {
+            let reason = match &u.instead {
+                Some(i) => tr(format!("{} ({i})", u.en), format!("{}({i})", u.ja)),
+                None => tr(u.en.clone(), u.ja.clone()),
+            };
+            attempts.push(Attempt {
+                source: "preset".into(),
+                asked: p.id.clone(),
+                found: None,
+                said: Some(reason.clone()),
+            });
+            return Ok(done(attempts, None, reason));
+        }
         let found = from_preset(p);
         attempts.push(Attempt {
             source: "preset".into(),
@@ -567,7 +582,9 @@ fn from_preset(p: &crate::preset::Preset) -> Found {
     };
     Found {
         preset: Some(p.id.clone()),
-        account: None,
+        // A provider with only an Exchange account (Outlook.com, Microsoft 365).
+        account: (p.imap.is_none() && p.pop.is_none() && p.exchange.is_some())
+            .then(|| "exchange".to_string()),
         imap: conv(&p.imap),
         pop: conv(&p.pop),
         smtp: conv(&p.smtp),
@@ -991,7 +1008,10 @@ impl Net {
             .rev()
             .collect::<Vec<_>>()
             .join(".");
-        if let Some(p) = registry.for_domain(&registrable) {
+        if let Some(p) = registry
+            .for_domain(&registrable)
+            .filter(|p| p.unsupported.is_none())
+        {
             let mut f = from_preset(p);
             f.confidence = ConfidenceOut::Low;
             return (

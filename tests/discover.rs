@@ -495,6 +495,15 @@ fn a_presets_domain_needs_no_lookup() {
     assert_eq!(code, 0);
     assert_eq!(chosen(&v)["source"], "preset");
     assert_eq!(v["attempts"].as_array().unwrap().len(), 1);
+    // A provider with only an Exchange account says so.
+    let (code, v) = discover(&[s("taro@outlook.jp"), s("--offline")]);
+    assert_eq!(code, 0);
+    assert_eq!(chosen(&v)["found"]["account"], "exchange");
+    // A preset's refusal ends the search, with its reason: no other source may override it.
+    let (code, v) = discover(&[s("taro@softbank.ne.jp"), s("--offline")]);
+    assert_eq!(code, 1);
+    assert!(v["chosen"].is_null());
+    assert!(v["why"].as_str().unwrap().contains("MMS"), "{v:#}");
     let _ = Path::new("");
 }
 
