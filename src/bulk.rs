@@ -380,6 +380,9 @@ fn key_hash(s: &str) -> u64 {
 /// A row that passed the claim check: its profile, XML, line and address.
 type Claimed = (render::Rendered, Vec<u8>, u64, String);
 
+/// A row rendered, or the line and reason it could not be read.
+type RenderedRow = std::result::Result<Rendered, (u64, String)>;
+
 /// The claims made so far: addresses and file names, by the line that made them.
 #[derive(Default)]
 struct Claims {
@@ -791,6 +794,9 @@ fn pass(
     let mut lines = LineCounter::new(csv_path)?;
     let mut records = reader.into_records();
     let mut stop = false;
+    // Rows claimed in line order and waiting to be signed and written: they are written while the
+    // next chunk renders, so that no core waits at the step between the two.
+    let mut pending: Vec<std::result::Result<Claimed, RowResult>> = Vec::new();
     loop {
         // Read a chunk of rows.
         // Signing makes each row costly and its output small: larger batches, fewer barriers.
@@ -800,10 +806,7 @@ fn pass(
             CHUNK
         };
         let mut rows: Vec<std::result::Result<Row, (u64, String)>> = Vec::with_capacity(chunk);
-        if stop {
-            break;
-        }
-        for rec in records.by_ref().take(chunk) {
+        for rec in records.by_ref().take(if stop { 0 } else { chunk }) {
             match rec {
                 Ok(r) => {
                     let line = lines.line_at(r.position().map_or(0, |p| p.byte()));
@@ -824,9 +827,6 @@ fn pass(
                 }
             }
         }
-        if rows.is_empty() {
-            break;
-        }
         // Discovery first: each domain of the chunk not yet known, once.
         if let Some(cache) = opts.discovery {
             let wanted: Vec<(String, String)> = rows
@@ -840,14 +840,49 @@ fn pass(
                 .collect();
             cache.prepare(wanted, opts.registry);
         }
-        // Render in parallel.
-        let rendered: Vec<std::result::Result<Rendered, (u64, String)>> = rows
-            .par_iter()
-            .map(|r| match r {
-                Ok(row) => Ok(render_row(row, opts)),
-                Err(e) => Err(e.clone()),
-            })
-            .collect();
+        // Sign and write the previous chunk while this one renders, both in parallel.
+        let to_write = std::mem::take(&mut pending);
+        let (results, rendered): (Vec<RowResult>, Vec<RenderedRow>) = rayon::join(
+            || {
+                to_write
+                    .into_par_iter()
+                    .map(|c| match c {
+                        Ok((r, xml, line, email)) => {
+                            write_row(r, xml, line, email, opts, write, &present)
+                        }
+                        Err(res) => res,
+                    })
+                    .collect()
+            },
+            || {
+                rows.par_iter()
+                    .map(|r| match r {
+                        Ok(row) => Ok(render_row(row, opts)),
+                        Err(e) => Err(e.clone()),
+                    })
+                    .collect()
+            },
+        );
+        // The report and the manifest keep line order.
+        for res in &results {
+            summary.rows += 1;
+            match res.status {
+                Status::Written => summary.written += 1,
+                Status::Unchanged => summary.unchanged += 1,
+                Status::Failed(_) => summary.failed += 1,
+                Status::Checked => {}
+            }
+            if res.has_password && matches!(res.status, Status::Written | Status::Unchanged) {
+                summary.with_password += 1;
+            }
+            if let Some(m) = manifest.as_mut() {
+                m.row(res)?;
+            }
+            report(res);
+        }
+        if rows.is_empty() {
+            break;
+        }
         // Claim addresses and file names in line order.
         let mut claimed: Vec<std::result::Result<Claimed, RowResult>> =
             Vec::with_capacity(rendered.len());
@@ -933,30 +968,7 @@ fn pass(
                 }
             }
         }
-        // Sign and write in parallel, keeping line order for the report and manifest.
-        let results: Vec<RowResult> = claimed
-            .into_par_iter()
-            .map(|c| match c {
-                Ok((r, xml, line, email)) => write_row(r, xml, line, email, opts, write, &present),
-                Err(res) => res,
-            })
-            .collect();
-        for res in &results {
-            summary.rows += 1;
-            match res.status {
-                Status::Written => summary.written += 1,
-                Status::Unchanged => summary.unchanged += 1,
-                Status::Failed(_) => summary.failed += 1,
-                Status::Checked => {}
-            }
-            if res.has_password && matches!(res.status, Status::Written | Status::Unchanged) {
-                summary.with_password += 1;
-            }
-            if let Some(m) = manifest.as_mut() {
-                m.row(res)?;
-            }
-            report(res);
-        }
+        pending = claimed;
     }
     Ok(summary)
 }
