@@ -111,7 +111,7 @@ for r in range(rounds):
 
 med = {k: statistics.median(v) for k, v in fig.items() if v}
 def line(what, ours, limit, target):
-    print(f"{what:<44} {ours:>9.0f}/s vs {limit:>9.0f}/s  ratio {ours / limit:5.2f}  (target {target})")
+    print(f"{what:<44} {ours:>9.0f}/s vs {limit:>9.0f}/s  ratio {ours / limit:6.3f}  (target {target})")
 print()
 line(f"bulk signed RSA-2048 vs openssl speed -multi {cores}", med["rsa"], med["rsa_limit"], ">= 0.85")
 line(f"bulk signed ECDSA P-256 vs openssl speed -multi {cores}", med["ec"], med["ec_limit"], ">= 0.5")
