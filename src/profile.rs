@@ -448,7 +448,8 @@ impl Profile {
 
     /// The profile as an XML plist (UTF-8, tab-indented, as Apple's tools write it).
     pub fn to_xml(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(2048);
+        // A mail profile is 2–3 KiB: one allocation, no growth.
+        let mut out = Vec::with_capacity(4096);
         plist::to_writer_xml(&mut out, self).expect("a Profile always serialises");
         out.push(b'\n');
         out
