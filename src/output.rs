@@ -259,11 +259,15 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
             ));
         }
         let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        if !f.metadata().is_ok_and(|m| m.is_file()) {
-            return Err(Error::Other(crate::i18n::tr(
-                format!("{}: not a regular file", path.display()),
-                format!("{}: 通常のファイルではありません", path.display()),
-            )));
+        match f.metadata() {
+            // Room for the whole file and the read that finds its end: no growing.
+            Ok(m) if m.is_file() => buf.reserve_exact(m.len().min(limit) as usize + 1),
+            _ => {
+                return Err(Error::Other(crate::i18n::tr(
+                    format!("{}: not a regular file", path.display()),
+                    format!("{}: 通常のファイルではありません", path.display()),
+                )))
+            }
         }
         Box::new(f)
     };

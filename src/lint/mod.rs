@@ -679,8 +679,24 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
         Dict(Dictionary, Option<String>),
     }
     let mut stack: Vec<Open> = Vec::new();
-    // The key path of each open collection, for duplicate keys.
-    let mut paths: Vec<String> = Vec::new();
+    // The key path of the innermost open collection, spelt out only for a duplicate key: each
+    // ancestor still holds the key (or the index) of the child being built.
+    let path_of = |stack: &[Open]| -> String {
+        let mut p = String::new();
+        for open in stack.iter().take(stack.len().saturating_sub(1)) {
+            match open {
+                Open::Array(a) => p.push_str(&format!("[{}]", a.len())),
+                Open::Dict(_, Some(k)) => {
+                    if !p.is_empty() {
+                        p.push('.');
+                    }
+                    p.push_str(k);
+                }
+                Open::Dict(_, None) => {}
+            }
+        }
+        p
+    };
     let mut root: Option<Value> = None;
     let reader = plist::stream::Reader::new(std::io::Cursor::new(bytes));
     for event in reader {
@@ -693,13 +709,6 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
                         format!("入れ子が{MAX_DEPTH}段を超えています。プロファイルではありません"),
                     ));
                 }
-                let path = match (stack.last(), paths.last()) {
-                    (Some(Open::Array(a)), Some(p)) => format!("{p}[{}]", a.len()),
-                    (Some(Open::Dict(_, Some(k))), Some(p)) if p.is_empty() => k.clone(),
-                    (Some(Open::Dict(_, Some(k))), Some(p)) => format!("{p}.{k}"),
-                    _ => String::new(),
-                };
-                paths.push(path);
                 stack.push(if matches!(event, Event::StartArray(_)) {
                     Open::Array(Vec::new())
                 } else {
@@ -707,7 +716,7 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
                 });
                 continue;
             }
-            Event::EndCollection => match (paths.pop(), stack.pop()).1 {
+            Event::EndCollection => match stack.pop() {
                 Some(Open::Array(a)) => Value::Array(a),
                 Some(Open::Dict(d, None)) => Value::Dictionary(d),
                 Some(Open::Dict(_, Some(k))) => {
@@ -743,6 +752,7 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
                 ))
             }
         };
+        let mut duplicate = None;
         match stack.last_mut() {
             None => {
                 if root.is_some() {
@@ -757,12 +767,7 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
             Some(Open::Dict(d, key)) => match key.take() {
                 Some(k) => {
                     if d.contains_key(&k) && duplicates.len() < 100 {
-                        let p = paths.last().map(String::as_str).unwrap_or("");
-                        duplicates.push(if p.is_empty() {
-                            k.clone()
-                        } else {
-                            format!("{p}.{k}")
-                        });
+                        duplicate = Some(k.clone());
                     }
                     d.insert(k, value);
                 }
@@ -773,6 +778,10 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
                     ))
                 }
             },
+        }
+        if let Some(k) = duplicate {
+            let p = path_of(&stack);
+            duplicates.push(if p.is_empty() { k } else { format!("{p}.{k}") });
         }
     }
     match (root, stack.is_empty()) {
@@ -951,7 +960,9 @@ pub fn xml_not_well_formed(bytes: &[u8]) -> Option<(usize, &'static str)> {
     let forbidden =
         |c: u32| (c < 0x20 && !matches!(c, 0x09 | 0x0a | 0x0d)) || matches!(c, 0xfffe | 0xffff);
     // Only these bytes can start what is looked for; the rest is skipped in one go.
-    let interesting = |b: &u8| *b < 0x20 || matches!(*b, b'<' | b']' | b'&');
+    let interesting = |b: &u8| {
+        (*b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r')) || matches!(*b, b'<' | b']' | b'&')
+    };
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i..].iter().position(interesting) {
