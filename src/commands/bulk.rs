@@ -51,7 +51,7 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             ));
         }
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
+            .num_threads(n.min(1024))
             .build_global()
             .map_err(|e| {
                 Error::Other(tr(

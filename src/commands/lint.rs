@@ -241,7 +241,10 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
                 }
                 Some(n) => n,
                 None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            };
+            }
+            // No more workers than files (nor than a machine can sensibly run).
+            .min(inputs.len().max(1))
+            .min(1024);
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(jobs)
                 .build()
