@@ -229,8 +229,7 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
                 results.push((shown_name(&file), linted));
             }
         }
-        // Checking runs on every core, a batch at a time (memory stays bounded by the workers),
-        // and the results keep the order of the inputs.
+        // Checking runs on every core, and the results keep the order of the inputs.
         None => {
             let jobs = match args.jobs {
                 Some(0) => {
@@ -260,29 +259,29 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
                 stdin_bytes = Some(crate::output::read_limited(Path::new("-"), MAX_SIZE));
             }
             let stdin = std::sync::Mutex::new(stdin_bytes.take());
-            for batch in inputs.chunks(jobs * 32) {
-                use rayon::prelude::*;
-                let linted: Vec<(String, Linted)> = pool.install(|| {
-                    batch
-                        .par_iter()
-                        .map(|file| {
-                            crate::i18n::set_lang(lang);
-                            let bytes = if file == Path::new("-") {
-                                let mut s = stdin.lock().unwrap_or_else(|p| p.into_inner());
-                                read(file, &mut s)
-                            } else {
-                                crate::output::read_limited(file, MAX_SIZE)
-                            };
-                            let linted = match bytes {
-                                Ok(bytes) => lint::lint(&bytes, &opts),
-                                Err(e) => unreadable_file(e),
-                            };
-                            (shown_name(file), linted)
-                        })
-                        .collect()
-                });
-                results.extend(linted);
-            }
+            // Each worker holds one file's bytes at a time; what is kept per file is its
+            // findings, which the cross-file checks need anyway.
+            use rayon::prelude::*;
+            let linted: Vec<(String, Linted)> = pool.install(|| {
+                inputs
+                    .par_iter()
+                    .map(|file| {
+                        crate::i18n::set_lang(lang);
+                        let bytes = if file == Path::new("-") {
+                            let mut s = stdin.lock().unwrap_or_else(|p| p.into_inner());
+                            read(file, &mut s)
+                        } else {
+                            crate::output::read_limited(file, MAX_SIZE)
+                        };
+                        let linted = match bytes {
+                            Ok(bytes) => lint::lint(&bytes, &opts),
+                            Err(e) => unreadable_file(e),
+                        };
+                        (shown_name(file), linted)
+                    })
+                    .collect()
+            });
+            results.extend(linted);
         }
     }
     lint::cross_file(&mut results, &overrides);

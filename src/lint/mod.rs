@@ -766,10 +766,19 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
             Some(Open::Array(a)) => a.push(value),
             Some(Open::Dict(d, key)) => match key.take() {
                 Some(k) => {
-                    if d.contains_key(&k) && duplicates.len() < 100 {
-                        duplicate = Some(k.clone());
+                    // One lookup: an occupied entry is a key given twice (the last value is kept,
+                    // as the phone does).
+                    match d.entry(k) {
+                        plist::dictionary::Entry::Occupied(mut o) => {
+                            if duplicates.len() < 100 {
+                                duplicate = Some(o.key().clone());
+                            }
+                            o.insert(value);
+                        }
+                        plist::dictionary::Entry::Vacant(v) => {
+                            v.insert(value);
+                        }
                     }
-                    d.insert(k, value);
                 }
                 None => {
                     return Err(invalid(
@@ -963,9 +972,19 @@ pub fn xml_not_well_formed(bytes: &[u8]) -> Option<(usize, &'static str)> {
     let interesting = |b: &u8| {
         (*b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r')) || matches!(*b, b'<' | b']' | b'&')
     };
+    // Forbidden control characters are rare: one pass (that the compiler vectorises) says whether
+    // there are any; without them, the scan jumps from one '<', ']' or '&' to the next.
+    let controls = bytes.iter().fold(false, |any, b| {
+        any | ((*b < 0x20) & (*b != b'\t') & (*b != b'\n') & (*b != b'\r'))
+    });
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i..].iter().position(interesting) {
+        let next = if controls {
+            bytes[i..].iter().position(interesting)
+        } else {
+            memchr::memchr3(b'<', b']', b'&', &bytes[i..])
+        };
+        match next {
             Some(p) => i += p,
             None => break,
         }
