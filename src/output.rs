@@ -183,7 +183,15 @@ fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<bool> {
             Ok(true)
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e),
+        // No hard links either (FAT, some network shares): look, then rename, as before
+        // RENAME_NOREPLACE existed; only a writer racing for the same name can slip in between.
+        Err(_) => match std::fs::symlink_metadata(to) {
+            Ok(_) => Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::rename(from, to).map(|()| true)
+            }
+            Err(e) => Err(e),
+        },
     }
 }
 
