@@ -351,23 +351,9 @@ fn discovered(
     cache: &crate::discover::Cache,
     registry: &Registry,
 ) -> std::result::Result<(), String> {
-    use crate::discover::Outcome;
-    let Some(domain) = crate::discover::wanted(req, registry) else {
-        return Ok(());
-    };
-    match cache.get(&domain) {
-        Some(Outcome::Found { found, .. }) => {
-            crate::discover::apply(req, &found);
-            Ok(())
-        }
-        Some(Outcome::Nothing(why)) => Err(tr(
-            format!("no settings found for {domain}: {why}"),
-            format!("{domain} の設定は見つかりませんでした: {why}"),
-        )),
-        None => Err(tr(
-            format!("{domain} was not looked up"),
-            format!("{domain} は検索されていません"),
-        )),
+    match crate::discover::wanted(req, registry) {
+        Some(domain) => cache.apply_to(req, &domain),
+        None => Ok(()),
     }
 }
 

@@ -90,26 +90,7 @@ pub struct Server {
     pub host: String,
     pub port: u16,
     pub security: Security,
-    pub username: UsernameRuleOut,
-}
-
-/// The username rule, as discovery reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UsernameRuleOut {
-    Email,
-    LocalPart,
-    Ask,
-}
-
-impl From<UsernameRuleOut> for UsernameRule {
-    fn from(u: UsernameRuleOut) -> UsernameRule {
-        match u {
-            UsernameRuleOut::Email => UsernameRule::Email,
-            UsernameRuleOut::LocalPart => UsernameRule::LocalPart,
-            UsernameRuleOut::Ask => UsernameRule::Ask,
-        }
-    }
+    pub username: UsernameRule,
 }
 
 /// What a source says.
@@ -122,25 +103,7 @@ pub struct Found {
     pub imap: Option<Server>,
     pub pop: Option<Server>,
     pub smtp: Option<Server>,
-    pub confidence: ConfidenceOut,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConfidenceOut {
-    High,
-    Medium,
-    Low,
-}
-
-impl From<ConfidenceOut> for Confidence {
-    fn from(c: ConfidenceOut) -> Confidence {
-        match c {
-            ConfidenceOut::High => Confidence::High,
-            ConfidenceOut::Medium => Confidence::Medium,
-            ConfidenceOut::Low => Confidence::Low,
-        }
-    }
+    pub confidence: Confidence,
 }
 
 /// One source's answer.
@@ -221,7 +184,7 @@ pub fn apply(req: &mut crate::render::Request, found: &Found) {
         req.servers.smtp_host = Some(s.host.clone());
         req.servers.smtp_port = Some(s.port);
     }
-    if req.username.is_none() && incoming.is_some_and(|s| s.username == UsernameRuleOut::LocalPart)
+    if req.username.is_none() && incoming.is_some_and(|s| s.username == UsernameRule::LocalPart)
     {
         if let Ok(addr) = crate::text::Address::parse(&req.email) {
             req.username = Some(addr.local.clone());
@@ -348,6 +311,24 @@ impl Cache {
             .map(|(_, o)| o.clone())
     }
 
+    /// Puts the looked-up settings of `domain` into `req`, or says why there are none.
+    pub fn apply_to(&self, req: &mut crate::render::Request, domain: &str) -> std::result::Result<(), String> {
+        match self.get(domain) {
+            Some(Outcome::Found { found, .. }) => {
+                apply(req, &found);
+                Ok(())
+            }
+            Some(Outcome::Nothing(why)) => Err(tr(
+                format!("no settings found for {domain}: {why}"),
+                format!("{domain} の設定は見つかりませんでした: {why}"),
+            )),
+            None => Err(tr(
+                format!("{domain} could not be looked up; try again"),
+                format!("{domain} を検索できませんでした。もう一度試してください"),
+            )),
+        }
+    }
+
     /// Every domain looked up, in order, with its outcome.
     pub fn summary(&self) -> Vec<(String, Outcome)> {
         self.map()
@@ -452,13 +433,13 @@ pub fn discover(address: &str, registry: &Registry, s: &Settings) -> Result<Repo
             let url = t
                 .replace("{domain}", &domain)
                 .replace("{email}", &percent(&email));
-            let a = net.autoconfig("autoconfig", &url, &domain, ConfidenceOut::High);
+            let a = net.autoconfig("autoconfig", &url, &domain, Confidence::High);
             push(&mut attempts, a);
         }
     }
     let ispdb_url = ispdb_location(&s.ispdb, &domain);
     if !s.offline || !is_url(&s.ispdb) {
-        let a = net.autoconfig("ispdb", &ispdb_url, &domain, ConfidenceOut::Medium);
+        let a = net.autoconfig("ispdb", &ispdb_url, &domain, Confidence::Medium);
         push(&mut attempts, a);
     }
     // 4. MX, 5. SRV.
@@ -467,7 +448,7 @@ pub fn discover(address: &str, registry: &Registry, s: &Settings) -> Result<Repo
         push(&mut attempts, a);
         if let Some(mx_domain) = ispdb_of_mx {
             let url = ispdb_location(&s.ispdb, &mx_domain);
-            let mut a = net.autoconfig("ispdb", &url, &domain, ConfidenceOut::Low);
+            let mut a = net.autoconfig("ispdb", &url, &domain, Confidence::Low);
             a.source = "mx-ispdb".into();
             push(&mut attempts, a);
         }
@@ -478,7 +459,7 @@ pub fn discover(address: &str, registry: &Registry, s: &Settings) -> Result<Repo
             "http://autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={}",
             percent(&email)
         );
-        let a = net.autoconfig("autoconfig-http", &url, &domain, ConfidenceOut::Low);
+        let a = net.autoconfig("autoconfig-http", &url, &domain, Confidence::Low);
         push(&mut attempts, a);
     }
     // Plain text only: said where it was found.
@@ -573,11 +554,7 @@ fn from_preset(p: &crate::preset::Preset) -> Found {
                 crate::preset::Tls::Ssl => Security::Ssl,
                 crate::preset::Tls::Starttls => Security::Starttls,
             },
-            username: match s.username {
-                UsernameRule::Email => UsernameRuleOut::Email,
-                UsernameRule::LocalPart => UsernameRuleOut::LocalPart,
-                UsernameRule::Ask => UsernameRuleOut::Ask,
-            },
+            username: s.username,
         })
     };
     Found {
@@ -588,11 +565,7 @@ fn from_preset(p: &crate::preset::Preset) -> Found {
         imap: conv(&p.imap),
         pop: conv(&p.pop),
         smtp: conv(&p.smtp),
-        confidence: match p.confidence {
-            Confidence::High => ConfidenceOut::High,
-            Confidence::Medium => ConfidenceOut::Medium,
-            Confidence::Low => ConfidenceOut::Low,
-        },
+        confidence: p.confidence,
     }
 }
 
@@ -658,7 +631,7 @@ struct XmlServer {
 pub fn parse_autoconfig(
     xml: &str,
     domain: &str,
-    confidence: ConfidenceOut,
+    confidence: Confidence,
 ) -> std::result::Result<Found, String> {
     let cfg: ClientConfig = quick_xml::de::from_str(xml).map_err(|e| {
         tr(
@@ -691,9 +664,9 @@ pub fn parse_autoconfig(
             _ => Security::Plain,
         };
         let username = match x.username.as_deref().map(str::trim) {
-            Some("%EMAILADDRESS%") => UsernameRuleOut::Email,
-            Some("%EMAILLOCALPART%") => UsernameRuleOut::LocalPart,
-            _ => UsernameRuleOut::Ask,
+            Some("%EMAILADDRESS%") => UsernameRule::Email,
+            Some("%EMAILLOCALPART%") => UsernameRule::LocalPart,
+            _ => UsernameRule::Ask,
         };
         let port = x.port.filter(|p| *p > 0)?;
         Some(Server {
@@ -784,7 +757,7 @@ impl Net {
             let pem = std::fs::read(ca).map_err(|e| Error::io(ca, e))?;
             let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
                 Error::input(
-                    "--ca",
+                    "--discover-ca",
                     tr(
                         format!("not a PEM certificate: {e}"),
                         format!("PEM の証明書ではありません: {e}"),
@@ -808,7 +781,7 @@ impl Net {
                 let (host, port) = netloc
                     .rsplit_once(':')
                     .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
-                    .ok_or_else(|| std::io::Error::other("bad address"))?;
+                    .ok_or_else(|| std::io::Error::other(tr("bad address", "アドレスが不正です")))?;
                 let ips: Vec<std::net::IpAddr> = match host.parse::<std::net::IpAddr>() {
                     Ok(ip) => vec![ip],
                     Err(_) => handle
@@ -816,7 +789,7 @@ impl Net {
                         .map_err(|_| {
                             std::io::Error::new(
                                 std::io::ErrorKind::TimedOut,
-                                "DNS lookup timed out",
+                                tr("DNS lookup timed out", "DNS の問い合わせがタイムアウトしました"),
                             )
                         })?
                         .map_err(std::io::Error::other)?
@@ -831,7 +804,10 @@ impl Net {
                 if ips.is_empty() {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::PermissionDenied,
-                        format!("{host} resolves only to private addresses"),
+                        tr(
+                            format!("{host} resolves only to private addresses"),
+                            format!("{host} はプライベートなアドレスにしか解決されません"),
+                        ),
                     ));
                 }
                 Ok(ips)
@@ -869,7 +845,7 @@ impl Net {
         source: &str,
         location: &str,
         domain: &str,
-        confidence: ConfidenceOut,
+        confidence: Confidence,
     ) -> Attempt {
         let r = if self.left().is_zero() {
             Err(tr("skipped: the deadline passed", "期限を過ぎたため省略"))
@@ -974,7 +950,7 @@ impl Net {
             imap: None,
             pop: None,
             smtp: None,
-            confidence: ConfidenceOut::Medium,
+            confidence: Confidence::Medium,
         };
         if host.ends_with(".google.com") || host.ends_with(".googlemail.com") {
             return (
@@ -1013,7 +989,7 @@ impl Net {
             .filter(|p| p.unsupported.is_none())
         {
             let mut f = from_preset(p);
-            f.confidence = ConfidenceOut::Low;
+            f.confidence = Confidence::Low;
             return (
                 Attempt {
                     source: "mx".into(),
@@ -1064,7 +1040,7 @@ impl Net {
                 host,
                 port,
                 security,
-                username: UsernameRuleOut::Email,
+                username: UsernameRule::Email,
             })
         };
         let imap =
@@ -1093,7 +1069,7 @@ impl Net {
                 imap,
                 pop,
                 smtp,
-                confidence: ConfidenceOut::Medium,
+                confidence: Confidence::Medium,
             }),
         )
     }
@@ -1241,53 +1217,74 @@ fn yaml_of(domain: &str, source: &str, asked: &str, f: &Found, date: &str) -> Op
     if f.account.is_some() || f.preset.is_some() {
         return None;
     }
-    let id: String = domain
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let server = |name: &str, s: &Option<Server>| -> String {
-        let Some(s) = s else { return String::new() };
-        let tls = if s.security == Security::Ssl {
-            "ssl"
-        } else {
-            "starttls"
-        };
-        let user = match s.username {
-            UsernameRuleOut::Email => "email",
-            UsernameRuleOut::LocalPart => "local_part",
-            UsernameRuleOut::Ask => "ask",
-        };
-        format!(
-            "{name}:\n  host: {:?}\n  port: {}\n  tls: {tls}\n  auth: password\n  username: {user}\n",
-            s.host, s.port
-        )
-    };
-    let confidence = match f.confidence {
-        ConfidenceOut::High => "high",
-        ConfidenceOut::Medium => "medium",
-        ConfidenceOut::Low => "low",
-    };
-    let mut y = format!(
-        "# Found by `profilegen discover` on {date} from {}: review before use.\nid: {id}\nname: {d:?}\nname_en: {d:?}\ndomains: [{d:?}]\nstatus: unverified\nconfidence: {confidence}\n",
-        source,
-        d = domain
-    );
-    y.push_str(&server("imap", &f.imap));
-    y.push_str(&server("pop", &f.pop));
-    y.push_str(&server("smtp", &f.smtp));
-    let url = if is_url(asked) {
-        format!(", url: {asked:?}")
-    } else {
-        String::new()
-    };
-    let mut note = format!("profilegen discover, {date}, confidence {confidence}");
+    /// A preset as `carriers/*.yaml` spells it (the fields discovery can fill).
+    #[derive(Serialize)]
+    struct PresetYaml<'a> {
+        id: String,
+        name: &'a str,
+        name_en: &'a str,
+        domains: [&'a str; 1],
+        status: &'static str,
+        confidence: Confidence,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        imap: Option<ServerYaml<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pop: Option<ServerYaml<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        smtp: Option<ServerYaml<'a>>,
+        sources: [SourceYaml<'a>; 1],
+    }
+    #[derive(Serialize)]
+    struct ServerYaml<'a> {
+        host: &'a str,
+        port: u16,
+        tls: &'static str,
+        auth: &'static str,
+        username: UsernameRule,
+    }
+    #[derive(Serialize)]
+    struct SourceYaml<'a> {
+        kind: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        url: Option<&'a str>,
+        note: String,
+    }
+    fn server(s: &Option<Server>) -> Option<ServerYaml<'_>> {
+        s.as_ref().map(|s| ServerYaml {
+            host: &s.host,
+            port: s.port,
+            tls: if s.security == Security::Ssl { "ssl" } else { "starttls" },
+            auth: "password",
+            username: s.username,
+        })
+    }
+    let mut note = format!("profilegen discover, {date}, confidence {}", confidence_word(f.confidence));
     if !is_url(asked) {
         note.push_str(&format!(", from {asked}"));
     }
-    y.push_str(&format!(
-        "sources:\n  - {{ kind: {source:?}{url}, note: {note:?} }}\n"
-    ));
-    Some(y)
+    let preset = PresetYaml {
+        id: domain.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect(),
+        name: domain,
+        name_en: domain,
+        domains: [domain],
+        status: "unverified",
+        confidence: f.confidence,
+        imap: server(&f.imap),
+        pop: server(&f.pop),
+        smtp: server(&f.smtp),
+        sources: [SourceYaml { kind: source, url: is_url(asked).then_some(asked), note }],
+    };
+    let yaml = serde_yaml::to_string(&preset).ok()?;
+    Some(format!("# Found by `profilegen discover` on {date} from {source}: review before use.\n{yaml}"))
+}
+
+/// The word a preset file uses for a confidence.
+fn confidence_word(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
+    }
 }
 
 #[cfg(test)]
@@ -1331,11 +1328,11 @@ mod tests {
  <outgoingServer type="smtp"><hostname>smtp.example.jp</hostname><port>587</port><socketType>STARTTLS</socketType><authentication>OAuth2</authentication><username>%EMAILADDRESS%</username></outgoingServer>
  <outgoingServer type="smtp"><hostname>smtp.example.jp</hostname><port>465</port><socketType>SSL</socketType><authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username></outgoingServer>
 </emailProvider></clientConfig>"#;
-        let f = parse_autoconfig(xml, "example.jp", ConfidenceOut::High).unwrap();
+        let f = parse_autoconfig(xml, "example.jp", Confidence::High).unwrap();
         let imap = f.imap.unwrap();
         assert_eq!(
             (imap.port, imap.security, imap.username),
-            (993, Security::Ssl, UsernameRuleOut::Email)
+            (993, Security::Ssl, UsernameRule::Email)
         );
         let pop = f.pop.unwrap();
         assert_eq!(
@@ -1344,6 +1341,6 @@ mod tests {
         );
         // The OAuth2-only SMTP entry is skipped.
         assert_eq!(f.smtp.unwrap().port, 465);
-        assert!(parse_autoconfig("<html/>", "x.jp", ConfidenceOut::High).is_err());
+        assert!(parse_autoconfig("<html/>", "x.jp", Confidence::High).is_err());
     }
 }

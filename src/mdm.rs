@@ -25,6 +25,19 @@ pub enum Style {
     Generic,
 }
 
+impl Style {
+    /// The ASCII byte every token of this style starts with; `None` for variables that are not
+    /// checked.
+    fn trigger(self) -> Option<u8> {
+        match self {
+            Style::Dollar => Some(b'$'),
+            Style::Percent => Some(b'%'),
+            Style::Braces | Style::Addigy | Style::Brace => Some(b'{'),
+            Style::Generic => None,
+        }
+    }
+}
+
 /// Whether the MDM escapes `&`, `<`, `"` in a value it puts into the XML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -205,11 +218,8 @@ pub fn tokens(style: Style, s: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     // Every token starts with this ASCII byte: jump from one to the next (also a char boundary).
-    let trigger = match style {
-        Style::Dollar => b'$',
-        Style::Percent => b'%',
-        Style::Braces | Style::Addigy | Style::Brace => b'{',
-        Style::Generic => return out,
+    let Some(trigger) = style.trigger() else {
+        return out;
     };
     let mut i = 0;
     while i < b.len() {
@@ -271,26 +281,15 @@ pub fn tokens(style: Style, s: &str) -> Vec<(usize, &str)> {
 /// The MDM whose variables `strings` use most, when one clearly does (for a hint without `--mdm`).
 pub fn detect<'a>(strings: impl Iterator<Item = &'a str> + Clone) -> Option<Mdm> {
     // Which token starts appear at all: one pass, instead of one per MDM.
-    let (mut dollar, mut percent, mut brace) = (false, false, false);
+    let mut present = [false; 256];
     for s in strings.clone() {
         for b in s.bytes() {
-            match b {
-                b'$' => dollar = true,
-                b'%' => percent = true,
-                b'{' => brace = true,
-                _ => {}
-            }
+            present[usize::from(b)] = true;
         }
     }
     let mut best: Option<(usize, &Mdm)> = None;
     for m in Mdm::builtin() {
-        let possible = match m.style {
-            Style::Dollar => dollar,
-            Style::Percent => percent,
-            Style::Braces | Style::Addigy | Style::Brace => brace,
-            Style::Generic => false,
-        };
-        if !possible {
+        if !m.style.trigger().is_some_and(|t| present[usize::from(t)]) {
             continue;
         }
         let n: usize = strings

@@ -287,7 +287,6 @@ impl Discovery {
 
     /// Puts the discovered settings of the request's domain in, when it needs them.
     fn apply(&self, req: &mut Request, registry: &Registry) -> crate::Result<()> {
-        use crate::discover::Outcome;
         let Some(domain) = crate::discover::wanted(req, registry) else {
             return Ok(());
         };
@@ -302,20 +301,9 @@ impl Discovery {
             self.cache
                 .prepare(vec![(domain.clone(), req.email.clone())], registry);
         }
-        match self.cache.get(&domain) {
-            Some(Outcome::Found { found, .. }) => {
-                crate::discover::apply(req, &found);
-                Ok(())
-            }
-            Some(Outcome::Nothing(why)) => Err(crate::Error::Other(crate::i18n::tr(
-                format!("no settings found for {domain}: {why}"),
-                format!("{domain} の設定は見つかりませんでした: {why}"),
-            ))),
-            None => Err(crate::Error::Other(crate::i18n::tr(
-                format!("{domain} could not be looked up; try again"),
-                format!("{domain} を検索できませんでした。もう一度試してください"),
-            ))),
-        }
+        self.cache
+            .apply_to(req, &domain)
+            .map_err(crate::Error::Other)
     }
 }
 

@@ -46,7 +46,7 @@ fn status(s: Status, lang: crate::preset::Lang) -> &'static str {
     .text(lang)
 }
 
-fn confidence(c: crate::preset::Confidence, lang: crate::preset::Lang) -> &'static str {
+pub(crate) fn confidence(c: crate::preset::Confidence, lang: crate::preset::Lang) -> &'static str {
     use crate::preset::Confidence;
     match c {
         Confidence::High => Msg::ConfidenceHigh,

@@ -57,11 +57,7 @@ pub fn summary(f: &Found) -> String {
 }
 
 fn confidence(f: &Found) -> String {
-    let c = match f.confidence {
-        discover::ConfidenceOut::High => tr("high", "高"),
-        discover::ConfidenceOut::Medium => tr("medium", "中"),
-        discover::ConfidenceOut::Low => tr("low", "低"),
-    };
+    let c = super::carriers::confidence(f.confidence, crate::i18n::lang());
     tr(format!("confidence {c}"), format!("確度 {c}"))
 }
 
