@@ -184,8 +184,7 @@ pub fn apply(req: &mut crate::render::Request, found: &Found) {
         req.servers.smtp_host = Some(s.host.clone());
         req.servers.smtp_port = Some(s.port);
     }
-    if req.username.is_none() && incoming.is_some_and(|s| s.username == UsernameRule::LocalPart)
-    {
+    if req.username.is_none() && incoming.is_some_and(|s| s.username == UsernameRule::LocalPart) {
         if let Ok(addr) = crate::text::Address::parse(&req.email) {
             req.username = Some(addr.local.clone());
         }
@@ -312,7 +311,11 @@ impl Cache {
     }
 
     /// Puts the looked-up settings of `domain` into `req`, or says why there are none.
-    pub fn apply_to(&self, req: &mut crate::render::Request, domain: &str) -> std::result::Result<(), String> {
+    pub fn apply_to(
+        &self,
+        req: &mut crate::render::Request,
+        domain: &str,
+    ) -> std::result::Result<(), String> {
         match self.get(domain) {
             Some(Outcome::Found { found, .. }) => {
                 apply(req, &found);
@@ -781,7 +784,9 @@ impl Net {
                 let (host, port) = netloc
                     .rsplit_once(':')
                     .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
-                    .ok_or_else(|| std::io::Error::other(tr("bad address", "アドレスが不正です")))?;
+                    .ok_or_else(|| {
+                        std::io::Error::other(tr("bad address", "アドレスが不正です"))
+                    })?;
                 let ips: Vec<std::net::IpAddr> = match host.parse::<std::net::IpAddr>() {
                     Ok(ip) => vec![ip],
                     Err(_) => handle
@@ -789,7 +794,10 @@ impl Net {
                         .map_err(|_| {
                             std::io::Error::new(
                                 std::io::ErrorKind::TimedOut,
-                                tr("DNS lookup timed out", "DNS の問い合わせがタイムアウトしました"),
+                                tr(
+                                    "DNS lookup timed out",
+                                    "DNS の問い合わせがタイムアウトしました",
+                                ),
                             )
                         })?
                         .map_err(std::io::Error::other)?
@@ -1253,17 +1261,27 @@ fn yaml_of(domain: &str, source: &str, asked: &str, f: &Found, date: &str) -> Op
         s.as_ref().map(|s| ServerYaml {
             host: &s.host,
             port: s.port,
-            tls: if s.security == Security::Ssl { "ssl" } else { "starttls" },
+            tls: if s.security == Security::Ssl {
+                "ssl"
+            } else {
+                "starttls"
+            },
             auth: "password",
             username: s.username,
         })
     }
-    let mut note = format!("profilegen discover, {date}, confidence {}", confidence_word(f.confidence));
+    let mut note = format!(
+        "profilegen discover, {date}, confidence {}",
+        confidence_word(f.confidence)
+    );
     if !is_url(asked) {
         note.push_str(&format!(", from {asked}"));
     }
     let preset = PresetYaml {
-        id: domain.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect(),
+        id: domain
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect(),
         name: domain,
         name_en: domain,
         domains: [domain],
@@ -1272,10 +1290,16 @@ fn yaml_of(domain: &str, source: &str, asked: &str, f: &Found, date: &str) -> Op
         imap: server(&f.imap),
         pop: server(&f.pop),
         smtp: server(&f.smtp),
-        sources: [SourceYaml { kind: source, url: is_url(asked).then_some(asked), note }],
+        sources: [SourceYaml {
+            kind: source,
+            url: is_url(asked).then_some(asked),
+            note,
+        }],
     };
     let yaml = serde_yaml::to_string(&preset).ok()?;
-    Some(format!("# Found by `profilegen discover` on {date} from {source}: review before use.\n{yaml}"))
+    Some(format!(
+        "# Found by `profilegen discover` on {date} from {source}: review before use.\n{yaml}"
+    ))
 }
 
 /// The word a preset file uses for a confidence.
