@@ -535,54 +535,22 @@ fn listing(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> {
 struct Manifest {
     path: PathBuf,
     json: bool,
-    tmp: PathBuf,
-    out: std::io::BufWriter<std::fs::File>,
+    out: output::AtomicFile,
     first: bool,
-    done: bool,
-}
-
-impl Drop for Manifest {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
 }
 
 impl Manifest {
     fn create(path: &Path) -> Result<Manifest> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        output::regular_or_absent(path, "give a file name for the manifest")?;
-        // A killed run's manifest temporary may be here (the manifest can live outside
-        // --out-dir).
-        output::remove_abandoned_temporaries(dir);
-        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let (tmp, file) = loop {
-            let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let candidate = dir.join(output::temp_name(1_000_000 + n));
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&candidate)
-            {
-                Ok(f) => break (candidate, f),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(Error::io(dir, e)),
-            }
-        };
+        // The manifest can live outside --out-dir: a killed run's temporary there is removed.
+        let out = output::AtomicFile::create(path, "give a file name for the manifest")?;
         let json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let mut m = Manifest {
             path: path.to_path_buf(),
             json,
-            tmp,
-            out: std::io::BufWriter::new(file),
+            out,
             first: true,
-            done: false,
         };
         let head: &[u8] = if json {
             b"[\n"
@@ -644,15 +612,7 @@ impl Manifest {
                 .write_all(tail)
                 .map_err(|e| Error::io(&self.path, e))?;
         }
-        self.out.flush().map_err(|e| Error::io(&self.path, e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&self.tmp, std::fs::Permissions::from_mode(0o644));
-        }
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
-        self.done = true;
-        Ok(())
+        self.out.commit(false)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Permissions for a written file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,21 +50,25 @@ fn kind_of(ft: std::fs::FileType) -> &'static str {
 pub fn regular_or_absent(path: &Path, what: &str) -> Result<bool> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() => Ok(true),
-        Ok(m) => Err(Error::Other(crate::i18n::tr(
-            format!(
-                "{}: is {}, not a regular file; {what}",
-                path.display(),
-                kind_of(m.file_type())
-            ),
-            format!(
-                "{}: は{}で、通常のファイルではありません(not a regular file)",
-                path.display(),
-                kind_of(m.file_type())
-            ),
-        ))),
+        Ok(m) => Err(not_regular(path, m.file_type(), what)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(Error::io(path, e)),
     }
+}
+
+fn not_regular(path: &Path, ft: std::fs::FileType, what: &str) -> Error {
+    Error::Other(crate::i18n::tr(
+        format!(
+            "{}: is {}, not a regular file; {what}",
+            path.display(),
+            kind_of(ft)
+        ),
+        format!(
+            "{}: は{}で、通常のファイルではありません(not a regular file)",
+            path.display(),
+            kind_of(ft)
+        ),
+    ))
 }
 
 /// The name of a temporary file of this process: `.profilegen-PID-N.tmp`. The PID lets a later
@@ -203,35 +207,7 @@ fn write_temporary(
     mode: Mode,
     sync: bool,
 ) -> Result<std::path::PathBuf> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    #[cfg(not(unix))]
-    let _ = mode;
-    let (tmp_path, mut file) = loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let candidate = dir.join(temp_name(n));
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(match mode {
-                Mode::Public => 0o644,
-                Mode::Secret => 0o600,
-                // Created private, then given the old file's bits (the umask does not apply).
-                Mode::Keep(_) => 0o600,
-            });
-        }
-        match opts.open(&candidate) {
-            Ok(f) => break (candidate, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io(dir, e)),
-        }
-    };
+    let (tmp_path, mut file) = create_temporary(parent_of(path), mode)?;
     let result = (|| -> std::io::Result<()> {
         #[cfg(unix)]
         if let Mode::Keep(bits) = mode {
@@ -252,31 +228,154 @@ fn write_temporary(
     Ok(tmp_path)
 }
 
+/// The directory a file is in ("." for a bare name).
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Creates a temporary file in `dir`, exclusively, under a name no other writer of this or any
+/// other process uses, with its final mode from the start.
+fn create_temporary(dir: &Path, mode: Mode) -> Result<(PathBuf, std::fs::File)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    #[cfg(not(unix))]
+    let _ = mode;
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let candidate = dir.join(temp_name(n));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(match mode {
+                Mode::Public => 0o644,
+                Mode::Secret => 0o600,
+                // Created private, then given the old file's bits (the umask does not apply).
+                Mode::Keep(_) => 0o600,
+            });
+        }
+        match opts.open(&candidate) {
+            Ok(f) => return Ok((candidate, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(dir, e)),
+        }
+    }
+}
+
+/// A file written in pieces (a report, a manifest) that appears at its path complete or not at
+/// all: the pieces go to a temporary file beside it, renamed into place by
+/// [`AtomicFile::commit`]. Dropped without a commit (an error on the way), the temporary file is
+/// removed and whatever was at the path stays as it was.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+    done: bool,
+}
+
+impl AtomicFile {
+    /// Starts the file; `what` says what to give instead when `path` is not a regular file.
+    pub fn create(path: &Path, what: &str) -> Result<AtomicFile> {
+        regular_or_absent(path, what)?;
+        // A killed run's temporary may be here.
+        remove_abandoned_temporaries(parent_of(path));
+        let (tmp, file) = create_temporary(parent_of(path), Mode::Public)?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            out: std::io::BufWriter::with_capacity(64 * 1024, file),
+            done: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Puts the file in place, replacing what was there (flushed to disk first with `sync`).
+    pub fn commit(mut self, sync: bool) -> Result<()> {
+        self.out.flush().map_err(|e| Error::io(&self.path, e))?;
+        if sync {
+            self.out
+                .get_ref()
+                .sync_all()
+                .map_err(|e| Error::io(&self.path, e))?;
+        }
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 /// Reads a whole file, or stdin for "-", refusing anything larger than `limit` bytes.
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    read_checked(path, limit, false)
+}
+
+/// [`read_limited`] for a file a directory walk has just found to be a regular file (not through
+/// a link): opened at once, without a look by name first; a link or anything but a regular file
+/// put there since is refused all the same.
+pub fn read_walked(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    read_checked(path, limit, true)
+}
+
+fn read_checked(path: &Path, limit: u64, walked: bool) -> Result<Vec<u8>> {
     use std::io::Read;
     let mut buf = Vec::new();
     let reader: Box<dyn Read> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
-        // A FIFO would block, a device would be read forever: only regular files.
-        if !regular_or_absent(path, "give a profile file (or - for standard input)")? {
+        // A FIFO would block, a device would be read forever (and opening some has effects):
+        // only regular files, looked at before they are opened.
+        if !walked && !regular_or_absent(path, "give a profile file (or - for standard input)")? {
             return Err(Error::io(
                 path,
                 std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
             ));
         }
-        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        match f.metadata() {
-            // Room for the whole file and the read that finds its end: no growing.
-            Ok(m) if m.is_file() => buf.reserve_exact(m.len().min(limit) as usize + 1),
-            _ => {
-                return Err(Error::Other(crate::i18n::tr(
-                    format!("{}: not a regular file", path.display()),
-                    format!("{}: 通常のファイルではありません", path.display()),
-                )))
-            }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true);
+        #[cfg(unix)]
+        if walked {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Never waits (a FIFO put in its place) nor follows a link put in its place.
+            opts.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
         }
+        let f = opts.open(path).map_err(|e| Error::io(path, e))?;
+        let m = f.metadata().map_err(|e| Error::io(path, e))?;
+        if !m.is_file() {
+            return Err(not_regular(
+                path,
+                m.file_type(),
+                "give a profile file (or - for standard input)",
+            ));
+        }
+        // Room for the whole file and the read that finds its end: no growing.
+        buf.reserve_exact(m.len().min(limit) as usize + 1);
         Box::new(f)
     };
     reader

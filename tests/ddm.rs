@@ -280,6 +280,43 @@ fn a_file_per_declaration_and_lint_on_the_set() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("PG117"));
+    // Profiles before and after the declarations in the walk, one a copy of another: the report
+    // keeps the walk's order, PG117 stays on the declarations, PG604 on the copy.
+    for name in ["0-first.mobileconfig", "zz-last.mobileconfig"] {
+        bin()
+            .args(["new", "-q", "--email", "taro@i.softbank.jp", "-o"])
+            .arg(dir.path().join(name))
+            .assert()
+            .success();
+    }
+    let copy = std::fs::read_to_string(dir.path().join("zz-last.mobileconfig"))
+        .unwrap()
+        .replace("<string>jp.profilegen.mail.", "<string>jp.other.mail.");
+    std::fs::write(dir.path().join("zz-last.mobileconfig"), copy).unwrap();
+    let out = bin()
+        .args(["lint", "--jobs", "2", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let files: Vec<&str> = report.iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(files, sorted, "the walk's order");
+    let rules_of = |suffix: &str| -> Vec<&str> {
+        report
+            .iter()
+            .filter(|f| f["file"].as_str().unwrap().ends_with(suffix))
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect()
+    };
+    assert!(rules_of(".json").contains(&"PG117"), "{report:?}");
+    assert!(
+        rules_of("zz-last.mobileconfig").contains(&"PG604"),
+        "{report:?}"
+    );
+    assert!(!rules_of("0-first.mobileconfig").contains(&"PG604"));
     // In one array file: a reference to the wrong type is PG117 too.
     let (_, mut set) = ddm(&["--email", "taro@outlook.jp"]);
     let activation = set.last().unwrap()["Identifier"].clone();

@@ -91,10 +91,14 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         Some(id) => Some(crate::mdm::Mdm::get(id).ok_or_else(|| crate::mdm::unknown(id))?),
     };
     let mut inputs = Vec::new();
+    // Whether each input was found by walking a directory (and is known to be a regular file).
+    let mut walked = Vec::new();
     let mut results: Vec<(String, Linted)> = Vec::new();
     let mut skipped = Skipped::default();
     for path in &args.paths {
-        inputs.extend(expand(path, &args.extension, &mut results, &mut skipped));
+        let (files, found) = expand(path, &args.extension, &mut results, &mut skipped);
+        walked.extend(std::iter::repeat_n(found, files.len()));
+        inputs.extend(files);
     }
     // --discover: standard input is read once, here, and linted from memory below.
     let mut stdin_bytes: Option<Result<Vec<u8>>> = None;
@@ -210,6 +214,49 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         findings: vec![unreadable(e.to_string())],
         ..Linted::default()
     };
+    // The report is written as files are checked, in their order: memory holds the files being
+    // checked, not the run. With --diff it is not shown; with -o (not fixing) it goes to a file
+    // that appears complete at the end.
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let format = match args.format {
+        LintFormat::Text => report::Format::Text,
+        LintFormat::Json => report::Format::Json,
+        LintFormat::Sarif => report::Format::Sarif,
+    };
+    let destination = match &args.output {
+        _ if args.diff => Destination::Other(Box::new(std::io::sink())),
+        Some(p) if !fixing && p != Path::new("-") => Destination::File(
+            crate::output::AtomicFile::create(p, "give a file name (or -o - for standard output)")?,
+        ),
+        _ => Destination::Other(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
+    };
+    let report_error = |e: std::io::Error| match &args.output {
+        Some(p) if !fixing && p != Path::new("-") => Error::io(p, e),
+        _ => Error::io("<stdout>", e),
+    };
+    let mut stream =
+        report::Stream::new(destination, format, color, ctx.lang).map_err(report_error)?;
+    let mut cross = lint::CrossFile::new(&overrides);
+    let mut emit = |name: String, linted: Linted| -> Result<()> {
+        for (file, l) in cross.add(name, linted) {
+            stream
+                .file(&report::FileReport {
+                    file,
+                    findings: l.findings,
+                })
+                .map_err(report_error)?;
+        }
+        Ok(())
+    };
+    // Directories that could not be walked come first, as found.
+    for (name, l) in results {
+        emit(name, l)?;
+    }
     match fixer.as_mut() {
         // Fixing rewrites files one after the other (and may sign them).
         Some(f) => {
@@ -226,10 +273,11 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
                         }),
                     Err(e) => unreadable_file(e),
                 };
-                results.push((shown_name(&file), linted));
+                emit(shown_name(&file), linted)?;
             }
         }
-        // Checking runs on every core, and the results keep the order of the inputs.
+        // Checking runs on every core, a batch of files at a time, and the report keeps the
+        // order of the inputs.
         None => {
             let jobs = match args.jobs {
                 Some(0) => {
@@ -259,125 +307,92 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
                 stdin_bytes = Some(crate::output::read_limited(Path::new("-"), MAX_SIZE));
             }
             let stdin = std::sync::Mutex::new(stdin_bytes.take());
-            // Each worker holds one file's bytes at a time; what is kept per file is its
-            // findings, which the cross-file checks need anyway.
             use rayon::prelude::*;
-            let linted: Vec<(String, Linted)> = pool.install(|| {
-                inputs
-                    .par_iter()
-                    .map(|file| {
-                        crate::i18n::set_lang(lang);
-                        let bytes = if file == Path::new("-") {
-                            let mut s = stdin.lock().unwrap_or_else(|p| p.into_inner());
-                            read(file, &mut s)
-                        } else {
-                            crate::output::read_limited(file, MAX_SIZE)
-                        };
-                        let linted = match bytes {
-                            Ok(bytes) => lint::lint(&bytes, &opts),
-                            Err(e) => unreadable_file(e),
-                        };
-                        (shown_name(file), linted)
-                    })
-                    .collect()
-            });
-            results.extend(linted);
+            // Enough files per batch to keep every worker busy, few enough that a batch's
+            // findings are small.
+            let batch = 64 * jobs;
+            for (files, walked) in inputs.chunks(batch).zip(walked.chunks(batch)) {
+                let linted: Vec<(String, Linted)> = pool.install(|| {
+                    files
+                        .par_iter()
+                        .zip(walked.par_iter())
+                        .map(|(file, walked)| {
+                            crate::i18n::set_lang(lang);
+                            let bytes = if file == Path::new("-") {
+                                let mut s = stdin.lock().unwrap_or_else(|p| p.into_inner());
+                                read(file, &mut s)
+                            } else if *walked {
+                                crate::output::read_walked(file, MAX_SIZE)
+                            } else {
+                                crate::output::read_limited(file, MAX_SIZE)
+                            };
+                            let linted = match bytes {
+                                Ok(bytes) => lint::lint(&bytes, &opts),
+                                Err(e) => unreadable_file(e),
+                            };
+                            (shown_name(file), linted)
+                        })
+                        .collect()
+                });
+                for (name, l) in linted {
+                    emit(name, l)?;
+                }
+            }
         }
     }
-    lint::cross_file(&mut results, &overrides);
-    let mut said = Vec::new();
-    if skipped.not_profiles > 0 {
-        said.push(tr(
-            format!(
-                "{} that {} not a profile (neither a property list nor a signed profile)",
-                crate::certs::plural(skipped.not_profiles, "file", "files"),
-                if skipped.not_profiles == 1 {
-                    "is"
-                } else {
-                    "are"
-                }
-            ),
-            format!(
-                "プロファイルでない(プロパティリストでも署名付きプロファイルでもない)ファイル {} 件",
-                skipped.not_profiles
-            ),
-        ));
+    for (file, l) in cross.finish() {
+        stream
+            .file(&report::FileReport {
+                file,
+                findings: l.findings,
+            })
+            .map_err(report_error)?;
     }
-    if skipped.other_extension > 0 {
-        said.push(tr(
-            format!(
-                "{} with another extension than --extension",
-                crate::certs::plural(skipped.other_extension, "file", "files")
-            ),
-            format!(
-                "--extension と違う拡張子のファイル {} 件",
-                skipped.other_extension
-            ),
-        ));
-    }
-    if skipped.unreadable > 0 {
-        said.push(tr(
-            format!(
-                "{} that could not be opened",
-                crate::certs::plural(skipped.unreadable, "file", "files")
-            ),
-            format!("開けなかったファイル {} 件", skipped.unreadable),
-        ));
-    }
+    let counts = stream.counts();
+    let failing = counts[args.fail_on as usize..].iter().any(|n| *n > 0);
+    let said = skipped.said();
     if !said.is_empty() {
         ctx.info(&tr(
             format!("lint: skipped {}", said.join(", ")),
             format!("lint: {} を飛ばしました", said.join("、")),
         ));
     }
-    let reports: Vec<report::FileReport> = results
-        .into_iter()
-        .map(|(file, l)| report::FileReport {
-            file,
-            findings: l.findings,
-        })
-        .collect();
-    let failing = reports
-        .iter()
-        .flat_map(|r| &r.findings)
-        .any(|f| f.severity >= args.fail_on);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let text = match args.format {
-        LintFormat::Text => report::text(&reports, color, ctx.lang),
-        LintFormat::Json => report::json(&reports),
-        LintFormat::Sarif => report::sarif(&reports),
-    };
     if let Some(f) = &fixer {
-        let remaining = reports.iter().map(|r| r.findings.len()).sum();
         if f.diff {
             print(&f.diff_text)?;
         }
-        ctx.info(&f.summary(remaining));
-        if f.diff {
-            return Ok(if failing {
-                Outcome::Findings
-            } else {
-                Outcome::Clean
-            });
-        }
+        ctx.info(&f.summary(counts.iter().sum()));
     }
-    match &args.output {
-        Some(_) if fixing => print(&text)?,
-        Some(p) if p != Path::new("-") => {
-            crate::output::write_atomic(p, text.as_bytes(), crate::output::Mode::Public)?
-        }
-        _ => print(&text)?,
+    match stream.finish().map_err(report_error)? {
+        Destination::File(f) => f.commit(true)?,
+        Destination::Other(mut out) => out.flush().map_err(report_error)?,
     }
     Ok(if failing {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
+}
+
+/// Where the report goes: a file put in place when complete, or a stream.
+enum Destination {
+    File(crate::output::AtomicFile),
+    Other(Box<dyn Write>),
+}
+
+impl Write for Destination {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Destination::File(f) => f.write(buf),
+            Destination::Other(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Destination::File(f) => f.flush(),
+            Destination::Other(w) => w.flush(),
+        }
+    }
 }
 
 fn unknown_rule(flag: &str, id: &str) -> Error {
@@ -415,6 +430,52 @@ struct Skipped {
     unreadable: usize,
 }
 
+impl Skipped {
+    /// What was skipped, in words, one item per reason.
+    fn said(&self) -> Vec<String> {
+        let mut said = Vec::new();
+        if self.not_profiles > 0 {
+            said.push(tr(
+                format!(
+                    "{} that {} not a profile (neither a property list nor a signed profile)",
+                    crate::certs::plural(self.not_profiles, "file", "files"),
+                    if self.not_profiles == 1 {
+                        "is"
+                    } else {
+                        "are"
+                    }
+                ),
+                format!(
+                    "プロファイルでない(プロパティリストでも署名付きプロファイルでもない)ファイル {} 件",
+                    self.not_profiles
+                ),
+            ));
+        }
+        if self.other_extension > 0 {
+            said.push(tr(
+                format!(
+                    "{} with another extension than --extension",
+                    crate::certs::plural(self.other_extension, "file", "files")
+                ),
+                format!(
+                    "--extension と違う拡張子のファイル {} 件",
+                    self.other_extension
+                ),
+            ));
+        }
+        if self.unreadable > 0 {
+            said.push(tr(
+                format!(
+                    "{} that could not be opened",
+                    crate::certs::plural(self.unreadable, "file", "files")
+                ),
+                format!("開けなかったファイル {} 件", self.unreadable),
+            ));
+        }
+        said
+    }
+}
+
 /// True when the first bytes of a file are those of a profile in any of its forms: an XML
 /// property list (or a template of one), a binary plist, or CMS SignedData in DER or PEM.
 fn looks_like_profile(head: &[u8]) -> bool {
@@ -435,15 +496,16 @@ fn looks_like_profile(head: &[u8]) -> bool {
 
 /// A path as the files to lint: itself, or the profiles under a directory (sorted), recognised by
 /// their content whatever their extension (`--extension` narrows the walk to some extensions).
-/// Errors walking a directory become findings.
+/// Errors walking a directory become findings. True with the files when they were found by
+/// walking a directory.
 fn expand(
     path: &Path,
     extensions: &[String],
     results: &mut Vec<(String, Linted)>,
     skipped: &mut Skipped,
-) -> Vec<PathBuf> {
+) -> (Vec<PathBuf>, bool) {
     if path == Path::new("-") || !path.is_dir() {
-        return vec![path.to_path_buf()];
+        return (vec![path.to_path_buf()], false);
     }
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(path)
@@ -503,7 +565,7 @@ fn expand(
             }
         }
     }
-    files
+    (files, true)
 }
 
 fn now() -> i64 {

@@ -507,28 +507,52 @@ pub fn check_profile(
     findings
 }
 
-/// Finds PayloadUUIDs shared between files whose profiles have different identifiers: installing
-/// one replaces the other (PG604). `files` holds (file name, lint result).
-pub fn cross_file(files: &mut [(String, Linted)], overrides: &BTreeMap<String, Option<Severity>>) {
-    // Declarations in separate files refer to each other: with two or more in the run, every
-    // reference must resolve within it (PG117).
-    let decls: Vec<(usize, declaration::Refs)> = files
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (_, l))| l.declaration.clone().map(|r| (i, r)))
-        .collect();
-    if decls.len() >= 2 {
-        for (i, f) in declaration::unresolved(&decls, &decls) {
-            files[i]
-                .1
-                .findings
-                .extend(apply_overrides(vec![f], overrides));
+/// The checks across the files of a run, fed the files in order: a PayloadUUID shared with an
+/// earlier file whose profile has another identifier (installing one replaces the other, PG604),
+/// and declarations whose references do not resolve within the run (PG117).
+///
+/// A file is handed back for the report as soon as it is checked, so a run holds one small entry
+/// per UUID rather than every file's findings; only from the first declaration on are files held
+/// to the end (PG117 needs the whole set; declaration sets are small).
+pub struct CrossFile<'o> {
+    overrides: &'o BTreeMap<String, Option<Severity>>,
+    /// Each UUID's first file (its index in `names`) and a hash of that profile's identifier.
+    seen: std::collections::HashMap<UuidKey, (u32, u64)>,
+    /// The names of files that were first to use a UUID.
+    names: Vec<Box<str>>,
+    held: Option<Vec<(String, Linted)>>,
+}
+
+/// A UUID as a number when it is one (almost always), else its text.
+#[derive(PartialEq, Eq, Hash)]
+enum UuidKey {
+    Uuid(u128),
+    Text(Box<str>),
+}
+
+fn identifier_hash(id: &Option<String>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+impl<'o> CrossFile<'o> {
+    pub fn new(overrides: &'o BTreeMap<String, Option<Severity>>) -> Self {
+        CrossFile {
+            overrides,
+            seen: Default::default(),
+            names: Vec::new(),
+            held: None,
         }
     }
-    let mut seen: BTreeMap<String, (usize, Option<String>)> = BTreeMap::new();
-    let mut extra: Vec<(usize, Finding)> = Vec::new();
-    for (i, (_, l)) in files.iter().enumerate() {
-        for (path, u) in &l.uuids {
+
+    /// Checks the next file against those before it; gives back the files ready for the report.
+    pub fn add(&mut self, name: String, mut linted: Linted) -> Vec<(String, Linted)> {
+        let id = identifier_hash(&linted.identifier);
+        let mut first_use = false;
+        let mut extra = Vec::new();
+        for (path, u) in &linted.uuids {
             let key = u.trim().to_ascii_lowercase();
             if key.is_empty()
                 || rules::identifiers::KNOWN_COPIED_UUIDS
@@ -537,35 +561,82 @@ pub fn cross_file(files: &mut [(String, Linted)], overrides: &BTreeMap<String, O
             {
                 continue;
             }
-            match seen.get(&key) {
-                Some((j, id)) if *j != i && *id != l.identifier => extra.push((
-                    i,
-                    Finding {
-                        rule: rules::identifiers::COPIED_UUID.id,
-                        name: rules::identifiers::COPIED_UUID.name,
-                        severity: rules::identifiers::COPIED_UUID.severity,
-                        path: path.clone(),
-                        message: format!(
-                            "{u} is also a PayloadUUID in {}, a different profile",
-                            files[*j].0
-                        ),
-                        help: Some(
-                            "give each profile its own UUIDs, or installing one replaces the other"
-                                .into(),
-                        ),
-                        fix: None,
-                    },
-                )),
+            let key = match uuid::Uuid::try_parse(&key) {
+                Ok(u) if u.hyphenated().to_string() == key => UuidKey::Uuid(u.as_u128()),
+                _ => UuidKey::Text(key.into()),
+            };
+            let this = self.names.len() as u32;
+            match self.seen.get(&key) {
+                Some(&(j, other)) if j != this && other != id => extra.push(Finding {
+                    rule: rules::identifiers::COPIED_UUID.id,
+                    name: rules::identifiers::COPIED_UUID.name,
+                    severity: rules::identifiers::COPIED_UUID.severity,
+                    path: path.clone(),
+                    message: format!(
+                        "{u} is also a PayloadUUID in {}, a different profile",
+                        self.names[j as usize]
+                    ),
+                    help: Some(
+                        "give each profile its own UUIDs, or installing one replaces the other"
+                            .into(),
+                    ),
+                    fix: None,
+                }),
                 Some(_) => {}
                 None => {
-                    seen.insert(key, (i, l.identifier.clone()));
+                    self.seen.insert(key, (this, id));
+                    first_use = true;
                 }
             }
         }
+        if first_use {
+            self.names.push(name.as_str().into());
+        }
+        linted.uuids = Vec::new();
+        let extra = apply_overrides(extra, self.overrides);
+        if linted.declaration.is_some() && self.held.is_none() {
+            self.held = Some(Vec::new());
+        }
+        match &mut self.held {
+            Some(held) => {
+                // PG117's findings go first, as they are found at the end.
+                held.push((name, linted));
+                let at = held.len() - 1;
+                held[at].1.findings.extend(extra);
+                Vec::new()
+            }
+            None => {
+                linted.findings.extend(extra);
+                vec![(name, linted)]
+            }
+        }
     }
-    for (i, f) in extra {
-        let kept = apply_overrides(vec![f], overrides);
-        files[i].1.findings.extend(kept);
+
+    /// The files held back, with the declarations' unresolved references.
+    pub fn finish(self) -> Vec<(String, Linted)> {
+        let Some(mut files) = self.held else {
+            return Vec::new();
+        };
+        // Declarations in separate files refer to each other: with two or more in the run,
+        // every reference must resolve within it (PG117).
+        let decls: Vec<(usize, declaration::Refs)> = files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, l))| l.declaration.clone().map(|r| (i, r)))
+            .collect();
+        if decls.len() >= 2 {
+            for (i, f) in declaration::unresolved(&decls, &decls) {
+                let kept = apply_overrides(vec![f], self.overrides);
+                // Before the file's PG604 findings, as a whole-run check has always put them.
+                let findings = &mut files[i].1.findings;
+                let at = findings
+                    .iter()
+                    .position(|f| f.rule == rules::identifiers::COPIED_UUID.id)
+                    .unwrap_or(findings.len());
+                findings.splice(at..at, kept);
+            }
+        }
+        files
     }
 }
 

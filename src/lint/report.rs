@@ -21,82 +21,88 @@ fn paint(s: &str, code: &str, color: bool) -> String {
 
 /// `file: path: ID severity: message`, then `help:` and the phone's message.
 pub fn text(reports: &[FileReport], color: bool, lang: crate::preset::Lang) -> String {
-    let mut out = String::new();
-    let mut counts = [0usize; 3];
-    for r in reports {
-        for f in &r.findings {
-            counts[f.severity as usize] += 1;
-            let code = match f.severity {
-                Severity::Error => "1;31",
-                Severity::Warning => "1;33",
-                Severity::Info => "1;36",
-            };
-            let sev = paint(f.severity.word(lang), code, color);
-            let location = if f.path.is_empty() {
-                r.file.clone()
-            } else {
-                format!("{}: {}", r.file, f.path)
-            };
-            let ja = match lang {
-                crate::preset::Lang::Ja => super::ja::texts(f.rule),
-                crate::preset::Lang::En => None,
-            };
-            match ja {
-                // Japanese: the rule's summary first; the finding's own words (host names,
-                // ports, values) follow as the detail.
-                Some((summary, fix)) => {
-                    let _ = writeln!(
-                        out,
-                        "{}: {} {sev}: {summary}",
-                        paint(&location, "1", color),
-                        paint(f.rule, "1", color),
-                    );
-                    let _ = writeln!(out, "  詳細: {}", f.message);
-                    let label = format!("{}:", crate::i18n::Msg::HelpLabel.text(lang));
-                    let _ = writeln!(out, "  {} {fix}", paint(&label, "1;32", color));
-                    let rule_fix = rule(f.rule).map(|r| r.fix);
-                    if let Some(h) = f.help.as_deref().filter(|h| Some(*h) != rule_fix) {
-                        let _ = writeln!(out, "  ヒント: {h}");
-                    }
-                }
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "{}: {} {sev}: {}",
-                        paint(&location, "1", color),
-                        paint(f.rule, "1", color),
-                        f.message
-                    );
-                    if let Some(h) = &f.help {
-                        let label = format!("{}:", crate::i18n::Msg::HelpLabel.text(lang));
-                        let _ = writeln!(out, "  {} {h}", paint(&label, "1;32", color));
-                    }
+    whole(reports, Format::Text, color, lang)
+}
+
+/// The findings of one file in text.
+fn text_file(
+    out: &mut String,
+    r: &FileReport,
+    counts: &mut [usize; 3],
+    color: bool,
+    lang: crate::preset::Lang,
+) {
+    for f in &r.findings {
+        counts[f.severity as usize] += 1;
+        let code = match f.severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        let sev = paint(f.severity.word(lang), code, color);
+        let location = if f.path.is_empty() {
+            r.file.clone()
+        } else {
+            format!("{}: {}", r.file, f.path)
+        };
+        let ja = match lang {
+            crate::preset::Lang::Ja => super::ja::texts(f.rule),
+            crate::preset::Lang::En => None,
+        };
+        match ja {
+            // Japanese: the rule's summary first; the finding's own words (host names,
+            // ports, values) follow as the detail.
+            Some((summary, fix)) => {
+                let _ = writeln!(
+                    out,
+                    "{}: {} {sev}: {summary}",
+                    paint(&location, "1", color),
+                    paint(f.rule, "1", color),
+                );
+                let _ = writeln!(out, "  詳細: {}", f.message);
+                let label = format!("{}:", crate::i18n::Msg::HelpLabel.text(lang));
+                let _ = writeln!(out, "  {} {fix}", paint(&label, "1;32", color));
+                let rule_fix = rule(f.rule).map(|r| r.fix);
+                if let Some(h) = f.help.as_deref().filter(|h| Some(*h) != rule_fix) {
+                    let _ = writeln!(out, "  ヒント: {h}");
                 }
             }
-            if let Some(rule) = rule(f.rule) {
-                let phone = phone_for(lang.pick(rule.phone_ja, rule.phone_en), &f.path);
-                if !phone.is_empty() {
-                    let label = format!("{}:", crate::i18n::Msg::PhoneLabel.text(lang));
-                    let _ = writeln!(out, "  {} {phone}", paint(&label, "1;34", color));
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{}: {} {sev}: {}",
+                    paint(&location, "1", color),
+                    paint(f.rule, "1", color),
+                    f.message
+                );
+                if let Some(h) = &f.help {
+                    let label = format!("{}:", crate::i18n::Msg::HelpLabel.text(lang));
+                    let _ = writeln!(out, "  {} {h}", paint(&label, "1;32", color));
                 }
             }
         }
+        if let Some(rule) = rule(f.rule) {
+            let phone = phone_for(lang.pick(rule.phone_ja, rule.phone_en), &f.path);
+            if !phone.is_empty() {
+                let label = format!("{}:", crate::i18n::Msg::PhoneLabel.text(lang));
+                let _ = writeln!(out, "  {} {phone}", paint(&label, "1;34", color));
+            }
+        }
     }
+}
+
+/// The last line of a text report: files, errors, warnings.
+fn text_summary(files: usize, counts: &[usize; 3], lang: crate::preset::Lang) -> String {
     use crate::i18n::{count, Msg};
-    let _ = writeln!(
-        out,
-        "{}",
-        Msg::LintSummary.fill(
-            lang,
-            &[
-                ("files", &count(lang, reports.len(), "file", "files")),
-                ("errors", &count(lang, counts[2], "error", "errors")),
-                ("warnings", &count(lang, counts[1], "warning", "warnings")),
-                ("infos", &counts[0].to_string()),
-            ],
-        )
-    );
-    out
+    Msg::LintSummary.fill(
+        lang,
+        &[
+            ("files", &count(lang, files, "file", "files")),
+            ("errors", &count(lang, counts[2], "error", "errors")),
+            ("warnings", &count(lang, counts[1], "warning", "warnings")),
+            ("infos", &counts[0].to_string()),
+        ],
+    ) + "\n"
 }
 
 /// The phone's message for a finding: a rule about both directions of a mail account lists
@@ -121,25 +127,21 @@ pub fn phone_for(phone: &str, path: &str) -> String {
 
 /// A JSON array with one object per finding.
 pub fn json(reports: &[FileReport]) -> String {
-    let items: Vec<_> = reports
-        .iter()
-        .flat_map(|r| {
-            r.findings.iter().map(move |f| {
-                let rule = rule(f.rule);
-                json!({
-                    "file": r.file,
-                    "rule": f.rule,
-                    "name": f.name,
-                    "severity": f.severity,
-                    "path": f.path,
-                    "message": f.message,
-                    "help": f.help,
-                    "phone": rule.map(|r| json!({"ja": phone_for(r.phone_ja, &f.path), "en": phone_for(r.phone_en, &f.path)})),
-                })
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(&items).expect("json") + "\n"
+    whole(reports, Format::Json, false, crate::preset::Lang::En)
+}
+
+fn json_item(r: &FileReport, f: &Finding) -> serde_json::Value {
+    let rule = rule(f.rule);
+    json!({
+        "file": r.file,
+        "rule": f.rule,
+        "name": f.name,
+        "severity": f.severity,
+        "path": f.path,
+        "message": f.message,
+        "help": f.help,
+        "phone": rule.map(|r| json!({"ja": phone_for(r.phone_ja, &f.path), "en": phone_for(r.phone_en, &f.path)})),
+    })
 }
 
 fn level(s: Severity) -> &'static str {
@@ -152,6 +154,33 @@ fn level(s: Severity) -> &'static str {
 
 /// SARIF 2.1.0, for code-scanning services.
 pub fn sarif(reports: &[FileReport]) -> String {
+    whole(reports, Format::Sarif, false, crate::preset::Lang::En)
+}
+
+fn sarif_result(r: &FileReport, f: &Finding) -> serde_json::Value {
+    let index = rules::ALL.iter().position(|x| x.id == f.rule).unwrap_or(0);
+    let mut message = f.message.clone();
+    if let Some(h) = &f.help {
+        message.push_str(&format!(" (help: {h})"));
+    }
+    let mut location = json!({
+        "physicalLocation": {"artifactLocation": {"uri": uri(&r.file)}},
+    });
+    if !f.path.is_empty() {
+        location["logicalLocations"] = json!([{"fullyQualifiedName": f.path, "kind": "member"}]);
+    }
+    json!({
+        "ruleId": f.rule,
+        "ruleIndex": index,
+        "level": level(f.severity),
+        "message": {"text": message},
+        "locations": [location],
+    })
+}
+
+/// The SARIF document around its results, split where they go: (head, tail). The results are
+/// an array at depth 4 of the pretty-printed document.
+fn sarif_frame() -> (String, String) {
     let rules: Vec<_> = rules::ALL
         .iter()
         .map(|r| {
@@ -165,32 +194,6 @@ pub fn sarif(reports: &[FileReport]) -> String {
             })
         })
         .collect();
-    let results: Vec<_> = reports
-        .iter()
-        .flat_map(|r| {
-            r.findings.iter().map(move |f| {
-                let index = rules::ALL.iter().position(|x| x.id == f.rule).unwrap_or(0);
-                let mut message = f.message.clone();
-                if let Some(h) = &f.help {
-                    message.push_str(&format!(" (help: {h})"));
-                }
-                let mut location = json!({
-                    "physicalLocation": {"artifactLocation": {"uri": uri(&r.file)}},
-                });
-                if !f.path.is_empty() {
-                    location["logicalLocations"] =
-                        json!([{"fullyQualifiedName": f.path, "kind": "member"}]);
-                }
-                json!({
-                    "ruleId": f.rule,
-                    "ruleIndex": index,
-                    "level": level(f.severity),
-                    "message": {"text": message},
-                    "locations": [location],
-                })
-            })
-        })
-        .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -201,10 +204,133 @@ pub fn sarif(reports: &[FileReport]) -> String {
                 "informationUri": "https://crates.io/crates/profilegen",
                 "rules": rules,
             }},
-            "results": results,
+            "results": [],
         }],
     });
-    serde_json::to_string_pretty(&doc).expect("json") + "\n"
+    let text = serde_json::to_string_pretty(&doc).expect("json") + "\n";
+    let marker = "\"results\": [";
+    let at = text.find(marker).expect("a results array") + marker.len();
+    // `[]` when empty: the head ends at `[`, the tail starts at `]`.
+    (text[..at].to_string(), text[at..].to_string())
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// A report written as the files' findings arrive, file by file in the order given: the same
+/// bytes as a report made of all files at once, without holding them.
+pub struct Stream<W: std::io::Write> {
+    out: W,
+    format: Format,
+    color: bool,
+    lang: crate::preset::Lang,
+    files: usize,
+    counts: [usize; 3],
+    items: usize,
+    tail: String,
+    buf: String,
+}
+
+impl<W: std::io::Write> Stream<W> {
+    pub fn new(
+        mut out: W,
+        format: Format,
+        color: bool,
+        lang: crate::preset::Lang,
+    ) -> std::io::Result<Self> {
+        let tail = match format {
+            Format::Text => String::new(),
+            Format::Json => "]\n".to_string(),
+            Format::Sarif => {
+                let (head, tail) = sarif_frame();
+                out.write_all(head.as_bytes())?;
+                tail
+            }
+        };
+        if format == Format::Json {
+            out.write_all(b"[")?;
+        }
+        Ok(Stream {
+            out,
+            format,
+            color,
+            lang,
+            files: 0,
+            counts: [0; 3],
+            items: 0,
+            tail,
+            buf: String::new(),
+        })
+    }
+
+    /// The next file's findings.
+    pub fn file(&mut self, r: &FileReport) -> std::io::Result<()> {
+        self.files += 1;
+        self.buf.clear();
+        match self.format {
+            Format::Text => text_file(&mut self.buf, r, &mut self.counts, self.color, self.lang),
+            Format::Json | Format::Sarif => {
+                // An element of a pretty-printed array: each line indented to its depth.
+                let indent = if self.format == Format::Json {
+                    "  "
+                } else {
+                    "        "
+                };
+                for f in &r.findings {
+                    self.counts[f.severity as usize] += 1;
+                    let v = match self.format {
+                        Format::Json => json_item(r, f),
+                        _ => sarif_result(r, f),
+                    };
+                    let item = serde_json::to_string_pretty(&v).expect("json");
+                    self.buf
+                        .push_str(if self.items == 0 { "\n" } else { ",\n" });
+                    self.items += 1;
+                    for (i, line) in item.lines().enumerate() {
+                        if i > 0 {
+                            self.buf.push('\n');
+                        }
+                        self.buf.push_str(indent);
+                        self.buf.push_str(line);
+                    }
+                }
+            }
+        }
+        self.out.write_all(self.buf.as_bytes())
+    }
+
+    /// Findings so far at each severity (info, warning, error).
+    pub fn counts(&self) -> [usize; 3] {
+        self.counts
+    }
+
+    /// Ends the report (the text summary, or the closing brackets) and gives the writer back.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let end = match self.format {
+            Format::Text => text_summary(self.files, &self.counts, self.lang),
+            // `[]` when empty; otherwise the closing bracket on a line of its own, indented to
+            // the array's depth.
+            _ if self.items == 0 => std::mem::take(&mut self.tail),
+            Format::Json => format!("\n{}", self.tail),
+            Format::Sarif => format!("\n      {}", self.tail),
+        };
+        self.out.write_all(end.as_bytes())?;
+        Ok(self.out)
+    }
+}
+
+/// A whole report at once.
+fn whole(reports: &[FileReport], format: Format, color: bool, lang: crate::preset::Lang) -> String {
+    let mut s = Stream::new(Vec::new(), format, color, lang).expect("writing to memory");
+    for r in reports {
+        s.file(r).expect("writing to memory");
+    }
+    String::from_utf8(s.finish().expect("writing to memory")).expect("UTF-8 report")
 }
 
 /// A relative URI for a file path (percent-encoding what a URI cannot hold).
