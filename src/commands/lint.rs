@@ -233,7 +233,7 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         Some(p) if !fixing && p != Path::new("-") => Destination::File(
             crate::output::AtomicFile::create(p, "give a file name (or -o - for standard output)")?,
         ),
-        _ => Destination::Other(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
+        _ => Destination::Other(Box::new(std::io::BufWriter::new(std::io::stdout()))),
     };
     let report_error = |e: std::io::Error| match &args.output {
         Some(p) if !fixing && p != Path::new("-") => Error::io(p, e),
@@ -310,33 +310,44 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             use rayon::prelude::*;
             // Enough files per batch to keep every worker busy, few enough that a batch's
             // findings are small.
-            let batch = 64 * jobs;
+            let batch = 256 * jobs;
+            let lint_batch = |files: &[PathBuf], walked: &[bool]| -> Vec<(String, Linted)> {
+                files
+                    .par_iter()
+                    .zip(walked.par_iter())
+                    .map(|(file, walked)| {
+                        crate::i18n::set_lang(lang);
+                        let bytes = if file == Path::new("-") {
+                            let mut s = stdin.lock().unwrap_or_else(|p| p.into_inner());
+                            read(file, &mut s)
+                        } else if *walked {
+                            crate::output::read_walked(file, MAX_SIZE)
+                        } else {
+                            crate::output::read_limited(file, MAX_SIZE)
+                        };
+                        let linted = match bytes {
+                            Ok(bytes) => lint::lint(&bytes, &opts),
+                            Err(e) => unreadable_file(e),
+                        };
+                        (shown_name(file), linted)
+                    })
+                    .collect()
+            };
+            // A batch is reported while the next is checked.
+            let mut checked: Vec<(String, Linted)> = Vec::new();
             for (files, walked) in inputs.chunks(batch).zip(walked.chunks(batch)) {
-                let linted: Vec<(String, Linted)> = pool.install(|| {
-                    files
-                        .par_iter()
-                        .zip(walked.par_iter())
-                        .map(|(file, walked)| {
-                            crate::i18n::set_lang(lang);
-                            let bytes = if file == Path::new("-") {
-                                let mut s = stdin.lock().unwrap_or_else(|p| p.into_inner());
-                                read(file, &mut s)
-                            } else if *walked {
-                                crate::output::read_walked(file, MAX_SIZE)
-                            } else {
-                                crate::output::read_limited(file, MAX_SIZE)
-                            };
-                            let linted = match bytes {
-                                Ok(bytes) => lint::lint(&bytes, &opts),
-                                Err(e) => unreadable_file(e),
-                            };
-                            (shown_name(file), linted)
-                        })
-                        .collect()
+                let report = std::mem::take(&mut checked);
+                let (next, reported) = pool.install(|| {
+                    rayon::join(
+                        || lint_batch(files, walked),
+                        || report.into_iter().try_for_each(|(n, l)| emit(n, l)),
+                    )
                 });
-                for (name, l) in linted {
-                    emit(name, l)?;
-                }
+                reported?;
+                checked = next;
+            }
+            for (name, l) in checked {
+                emit(name, l)?;
             }
         }
     }
@@ -377,7 +388,7 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
 /// Where the report goes: a file put in place when complete, or a stream.
 enum Destination {
     File(crate::output::AtomicFile),
-    Other(Box<dyn Write>),
+    Other(Box<dyn Write + Send>),
 }
 
 impl Write for Destination {

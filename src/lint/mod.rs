@@ -769,8 +769,17 @@ pub fn parse_plist_full(content: &[u8]) -> Result<Parsed, String> {
         p
     };
     let mut root: Option<Value> = None;
-    let reader = plist::stream::Reader::new(std::io::Cursor::new(bytes));
-    for event in reader {
+    // XML is read straight from the bytes (the general reader copies them through a buffer
+    // first); anything else, or XML whose first event fails, goes to the general reader, which
+    // tells binary, XML and the old ASCII form apart and words the error.
+    let mut xml = plist::stream::XmlReader::new(bytes);
+    let first = bytes.starts_with(b"<").then(|| xml.next());
+    let events: Box<dyn Iterator<Item = Result<plist::stream::OwnedEvent, plist::Error>>> =
+        match first {
+            Some(first @ (Some(Ok(_)) | None)) => Box::new(first.into_iter().chain(xml)),
+            _ => Box::new(plist::stream::Reader::new(std::io::Cursor::new(bytes))),
+        };
+    for event in events {
         let event = event.map_err(|e| plist_error(&e, bytes))?;
         let value = match event {
             Event::StartArray(_) | Event::StartDictionary(_) => {
