@@ -743,14 +743,14 @@ fn pass(
     // Rows claimed in line order and waiting to be signed and written: they are written while the
     // next chunk renders, so that no core waits at the step between the two.
     let mut pending: Vec<std::result::Result<Claimed, RowResult>> = Vec::new();
-    loop {
-        // Read a chunk of rows.
-        // Signing makes each row costly and its output small: larger batches, fewer barriers.
-        let chunk = if opts.signer.is_some() {
-            4 * CHUNK
-        } else {
-            CHUNK
-        };
+    // Signing makes each row costly and its output small: larger batches, fewer barriers.
+    let chunk = if opts.signer.is_some() {
+        4 * CHUNK
+    } else {
+        CHUNK
+    };
+    // Reads the next chunk of rows (none once the file has ended or failed).
+    let mut read_chunk = || {
         let mut rows: Vec<std::result::Result<Row, (u64, String)>> = Vec::with_capacity(chunk);
         for rec in records.by_ref().take(if stop { 0 } else { chunk }) {
             match rec {
@@ -773,6 +773,10 @@ fn pass(
                 }
             }
         }
+        rows
+    };
+    let mut rows = read_chunk();
+    loop {
         // Discovery first: each domain of the chunk not yet known, once.
         if let Some(cache) = opts.discovery {
             let wanted: Vec<(String, String)> = rows
@@ -786,9 +790,11 @@ fn pass(
                 .collect();
             cache.prepare(wanted, opts.registry);
         }
-        // Sign and write the previous chunk while this one renders, both in parallel.
+        // Sign and write the previous chunk while this one renders and the next is read, all
+        // at once.
         let to_write = std::mem::take(&mut pending);
-        let (results, rendered): (Vec<RowResult>, Vec<RenderedRow>) = rayon::join(
+        let ended = rows.is_empty();
+        let (results, (rendered, next)): (Vec<RowResult>, (Vec<RenderedRow>, _)) = rayon::join(
             || {
                 to_write
                     .into_par_iter()
@@ -801,12 +807,23 @@ fn pass(
                     .collect()
             },
             || {
-                rows.par_iter()
-                    .map(|r| match r {
-                        Ok(row) => Ok(render_row(row, opts)),
-                        Err(e) => Err(e.clone()),
-                    })
-                    .collect()
+                rayon::join(
+                    || {
+                        rows.par_iter()
+                            .map(|r| match r {
+                                Ok(row) => Ok(render_row(row, opts)),
+                                Err(e) => Err(e.clone()),
+                            })
+                            .collect()
+                    },
+                    || {
+                        if ended {
+                            Vec::new()
+                        } else {
+                            read_chunk()
+                        }
+                    },
+                )
             },
         );
         // The report and the manifest keep line order.
@@ -826,7 +843,7 @@ fn pass(
             }
             report(res);
         }
-        if rows.is_empty() {
+        if ended {
             break;
         }
         // Claim addresses and file names in line order.
@@ -915,6 +932,7 @@ fn pass(
             }
         }
         pending = claimed;
+        rows = next;
     }
     Ok(summary)
 }

@@ -259,6 +259,15 @@ impl Identity {
     /// Checks the identity before signing, at `signing_time` (Unix seconds; `None`: now).
     /// Refusals are errors; the rest are warnings.
     pub fn check(&self, allow_expired: bool, signing_time: Option<i64>) -> Result<Vec<String>> {
+        let mut warnings = self.check_own(allow_expired, signing_time)?;
+        warnings.extend(public_trust_warnings(&self.cert, &self.chain));
+        Ok(warnings)
+    }
+
+    /// [`Identity::check`] without what a phone with only the public roots makes of the chain
+    /// (loading the system's roots takes longer than the rest: `bulk` asks for that part on a
+    /// thread of its own with [`public_trust_warnings`]).
+    pub fn check_own(&self, allow_expired: bool, signing_time: Option<i64>) -> Result<Vec<String>> {
         let mut warnings = Vec::new();
         let pubkey = self.cert.public_key().map_err(|e| {
             Error::Other(tr(
@@ -389,30 +398,41 @@ impl Identity {
                 ));
             }
         }
-        // What a phone with only the public roots makes of the chain sent along: the same
-        // diagnosis `inspect` and `lint` give.
-        if let Ok(store) = crate::container::Trust::System.store() {
-            let verdict = crate::certs::verify_chain(&store, &self.cert, &self.chain);
-            use crate::certs::ChainProblem;
-            match verdict.problem {
-                Some(ChainProblem::MissingIntermediate) if self.chain.is_empty() => {
-                    warnings.push(tr(
-                        format!(
-                            "no chain given: {} (phones would show the profile as \"Not Verified\")",
-                            verdict.fix(true)
-                        ),
-                        format!(
-                            "チェーンが指定されていません: {}(iPhoneには「未検証」と表示されます)",
-                            verdict.fix(true)
-                        ),
-                    ));
-                }
-                Some(
-                    ChainProblem::MissingIntermediate
-                    | ChainProblem::UntrustedRoot
-                    | ChainProblem::UnknownIssuer,
-                ) => {
-                    warnings.push(tr(
+        Ok(warnings)
+    }
+
+    /// The signing certificate and the chain sent along with it.
+    pub fn certificates(&self) -> (X509, Vec<X509>) {
+        (self.cert.clone(), self.chain.clone())
+    }
+}
+
+/// What a phone with only the public roots makes of a signer and the chain sent along: the same
+/// diagnosis `inspect` and `lint` give, as warnings.
+pub fn public_trust_warnings(cert: &X509Ref, chain: &[X509]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Ok(store) = crate::container::Trust::System.store() {
+        let verdict = crate::certs::verify_chain(&store, cert, chain);
+        use crate::certs::ChainProblem;
+        match verdict.problem {
+            Some(ChainProblem::MissingIntermediate) if chain.is_empty() => {
+                warnings.push(tr(
+                    format!(
+                        "no chain given: {} (phones would show the profile as \"Not Verified\")",
+                        verdict.fix(true)
+                    ),
+                    format!(
+                        "チェーンが指定されていません: {}(iPhoneには「未検証」と表示されます)",
+                        verdict.fix(true)
+                    ),
+                ));
+            }
+            Some(
+                ChainProblem::MissingIntermediate
+                | ChainProblem::UntrustedRoot
+                | ChainProblem::UnknownIssuer,
+            ) => {
+                warnings.push(tr(
                         format!(
                             "phones with only the public roots would show the profile as \"Not Verified\": {}",
                             verdict.fix(true)
@@ -422,12 +442,11 @@ impl Identity {
                             verdict.fix(true)
                         ),
                     ));
-                }
-                _ => {}
             }
+            _ => {}
         }
-        Ok(warnings)
     }
+    warnings
 }
 
 /// The identity in a parsed PKCS#12 file.

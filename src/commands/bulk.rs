@@ -61,7 +61,8 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             })?;
     }
     let templates = Templates::load(args.templates.as_deref())?;
-    let signer = super::load_signer(&args.sign, ctx)?;
+    // The public-roots verdict on the signer is found out while the rows are signed.
+    let (signer, trust) = super::load_signer_checking_later(&args.sign, ctx)?;
     if args.format == render::OutputFormat::Ddm && signer.is_some() {
         return Err(Error::input(
             "--format ddm",
@@ -148,10 +149,14 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             b.set_length(rows);
             b.set_position(rows);
         }
-    })?;
+    });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    if let Some(trust) = trust {
+        trust.say(ctx);
+    }
+    let summary = summary?;
     let secs = start.elapsed().as_secs_f64();
     if let Some(cache) = &cache {
         discovery_summary(cache, ctx);

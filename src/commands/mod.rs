@@ -55,6 +55,31 @@ use crate::sign::{Identity, IdentitySource, Passphrase, Signer};
 
 /// The signer the options ask for, loaded and checked once; `None` when no signing was asked.
 pub fn load_signer(args: &SignArgs, ctx: &Ctx) -> Result<Option<Signer>> {
+    let (signer, trust) = load_signer_checking_later(args, ctx)?;
+    if let Some(trust) = trust {
+        trust.say(ctx);
+    }
+    Ok(signer)
+}
+
+/// What phones with only the public roots will make of the signer, being found out on a thread
+/// of its own (loading the system's roots takes a while): `say` waits and warns.
+pub struct TrustCheck(std::thread::JoinHandle<Vec<String>>);
+
+impl TrustCheck {
+    pub fn say(self, ctx: &Ctx) {
+        for w in self.0.join().unwrap_or_default() {
+            ctx.warn(&w);
+        }
+    }
+}
+
+/// [`load_signer`], with the public-roots check still running (for `bulk`, which signs in the
+/// meantime and says what it found at the end).
+pub fn load_signer_checking_later(
+    args: &SignArgs,
+    ctx: &Ctx,
+) -> Result<(Option<Signer>, Option<TrustCheck>)> {
     let source = match (&args.sign_cert, &args.sign_key, &args.sign_p12) {
         (Some(cert), Some(key), None) => IdentitySource::Pem {
             cert: cert.clone(),
@@ -62,7 +87,7 @@ pub fn load_signer(args: &SignArgs, ctx: &Ctx) -> Result<Option<Signer>> {
             chain: args.sign_chain.clone(),
         },
         (None, None, Some(p12)) => IdentitySource::Pkcs12(p12.clone()),
-        (None, None, None) => return Ok(None),
+        (None, None, None) => return Ok((None, None)),
         _ => {
             return Err(Error::input(
                 "--sign-cert",
@@ -87,10 +112,16 @@ pub fn load_signer(args: &SignArgs, ctx: &Ctx) -> Result<Option<Signer>> {
     };
     let identity = Identity::load(&source, &passphrase)?;
     let signing_time = Signer::signing_time_from_env()?;
-    for w in identity.check(args.allow_expired, signing_time)? {
+    for w in identity.check_own(args.allow_expired, signing_time)? {
         ctx.warn(&w);
     }
-    Ok(Some(Signer::new(identity, signing_time)?))
+    let (cert, chain) = identity.certificates();
+    let lang = crate::i18n::lang();
+    let trust = TrustCheck(std::thread::spawn(move || {
+        crate::i18n::set_lang(lang);
+        crate::sign::public_trust_warnings(&cert, &chain)
+    }));
+    Ok((Some(Signer::new(identity, signing_time)?), Some(trust)))
 }
 
 /// The trust store (system roots or `--ca`) could not be set up.
