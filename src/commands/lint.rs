@@ -241,7 +241,7 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     };
     let mut stream =
         report::Stream::new(destination, format, color, ctx.lang).map_err(report_error)?;
-    let mut cross = lint::CrossFile::new(&overrides);
+    let mut cross = lint::CrossFile::new(&overrides, inputs.len());
     let mut emit = |name: String, linted: Linted| -> Result<()> {
         for (file, l) in cross.add(name, linted) {
             stream

@@ -516,18 +516,16 @@ pub fn check_profile(
 /// to the end (PG117 needs the whole set; declaration sets are small).
 pub struct CrossFile<'o> {
     overrides: &'o BTreeMap<String, Option<Severity>>,
-    /// Each UUID's first file (its index in `names`) and a hash of that profile's identifier.
-    seen: std::collections::HashMap<UuidKey, (u32, u64)>,
-    /// The names of files that were first to use a UUID.
-    names: Vec<Box<str>>,
+    /// Each UUID's first file (its index in `ends`) and a hash of that profile's identifier:
+    /// 32 bytes a UUID.
+    seen: std::collections::HashMap<u128, (u32, u64)>,
+    /// The same for a PayloadUUID that is not a UUID (rare).
+    seen_text: std::collections::HashMap<Box<str>, (u32, u64)>,
+    /// The names of the files that were first to use a UUID, one after the other in `names`,
+    /// each ending at its offset in `ends`.
+    names: String,
+    ends: Vec<usize>,
     held: Option<Vec<(String, Linted)>>,
-}
-
-/// A UUID as a number when it is one (almost always), else its text.
-#[derive(PartialEq, Eq, Hash)]
-enum UuidKey {
-    Uuid(u128),
-    Text(Box<str>),
 }
 
 fn identifier_hash(id: &Option<String>) -> u64 {
@@ -538,13 +536,24 @@ fn identifier_hash(id: &Option<String>) -> u64 {
 }
 
 impl<'o> CrossFile<'o> {
-    pub fn new(overrides: &'o BTreeMap<String, Option<Severity>>) -> Self {
+    /// For a run of about `files` files.
+    pub fn new(overrides: &'o BTreeMap<String, Option<Severity>>, files: usize) -> Self {
         CrossFile {
             overrides,
-            seen: Default::default(),
-            names: Vec::new(),
+            // Two UUIDs a profile, room made at once: growing a large table leaves the old one
+            // to the allocator, and the run would hold both.
+            seen: std::collections::HashMap::with_capacity(files.saturating_mul(2)),
+            seen_text: Default::default(),
+            names: String::new(),
+            ends: Vec::new(),
             held: None,
         }
+    }
+
+    fn name(&self, j: u32) -> &str {
+        let j = j as usize;
+        let start = if j == 0 { 0 } else { self.ends[j - 1] };
+        &self.names[start..self.ends[j]]
     }
 
     /// Checks the next file against those before it; gives back the files ready for the report.
@@ -561,20 +570,25 @@ impl<'o> CrossFile<'o> {
             {
                 continue;
             }
-            let key = match uuid::Uuid::try_parse(&key) {
-                Ok(u) if u.hyphenated().to_string() == key => UuidKey::Uuid(u.as_u128()),
-                _ => UuidKey::Text(key.into()),
+            // Only the hyphenated form has 36 characters.
+            let number = match uuid::Uuid::try_parse(&key) {
+                Ok(u) if key.len() == 36 => Some(u.as_u128()),
+                _ => None,
             };
-            let this = self.names.len() as u32;
-            match self.seen.get(&key) {
-                Some(&(j, other)) if j != this && other != id => extra.push(Finding {
+            let this = self.ends.len() as u32;
+            let before = match number {
+                Some(n) => self.seen.get(&n),
+                None => self.seen_text.get(key.as_str()),
+            };
+            match before.copied() {
+                Some((j, other)) if j != this && other != id => extra.push(Finding {
                     rule: rules::identifiers::COPIED_UUID.id,
                     name: rules::identifiers::COPIED_UUID.name,
                     severity: rules::identifiers::COPIED_UUID.severity,
                     path: path.clone(),
                     message: format!(
                         "{u} is also a PayloadUUID in {}, a different profile",
-                        self.names[j as usize]
+                        self.name(j)
                     ),
                     help: Some(
                         "give each profile its own UUIDs, or installing one replaces the other"
@@ -584,13 +598,17 @@ impl<'o> CrossFile<'o> {
                 }),
                 Some(_) => {}
                 None => {
-                    self.seen.insert(key, (this, id));
+                    match number {
+                        Some(n) => self.seen.insert(n, (this, id)),
+                        None => self.seen_text.insert(key.into(), (this, id)),
+                    };
                     first_use = true;
                 }
             }
         }
         if first_use {
-            self.names.push(name.as_str().into());
+            self.names.push_str(&name);
+            self.ends.push(self.names.len());
         }
         linted.uuids = Vec::new();
         let extra = apply_overrides(extra, self.overrides);
