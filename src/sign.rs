@@ -678,6 +678,16 @@ impl Template {
     }
 }
 
+/// Keeps `value` for signer `id` in a thread's small cache (the few signers a thread has used;
+/// the oldest goes first), giving its index.
+fn remember<T>(cache: &mut Vec<(usize, T)>, id: usize, value: T) -> usize {
+    if cache.len() >= 8 {
+        cache.remove(0);
+    }
+    cache.push((id, value));
+    cache.len() - 1
+}
+
 thread_local! {
     /// Per-thread private keys: (signer id, key).
     static THREAD_KEYS: std::cell::RefCell<Vec<(usize, PKey<Private>)>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -775,11 +785,7 @@ impl Signer {
             }
             let k = PKey::private_key_from_der(&self.key_der)
                 .unwrap_or_else(|_| self.identity.key.clone());
-            // A thread keeps the keys of the few signers it has used.
-            if keys.len() >= 8 {
-                keys.remove(0);
-            }
-            keys.push((self.id, k.clone()));
+            remember(&mut keys, self.id, k.clone());
             k
         })
     }
@@ -801,11 +807,7 @@ impl Signer {
                         ctx.set_rsa_padding(openssl::rsa::Padding::PKCS1)?;
                     }
                     ctx.set_signature_md(openssl::md::Md::sha256())?;
-                    if ctxs.len() >= 8 {
-                        ctxs.remove(0);
-                    }
-                    ctxs.push((self.id, ctx));
-                    ctxs.len() - 1
+                    remember(&mut ctxs, self.id, ctx)
                 }
             };
             let mut sig = Vec::new();

@@ -314,6 +314,72 @@ fn directories_stdin_and_unreadable_files() {
 }
 
 #[test]
+fn a_report_file_appears_complete_and_replaces_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = broken(dir.path());
+    let good = write_profile(
+        dir.path(),
+        "good.mobileconfig",
+        &["--email", "taro@i.softbank.jp"],
+    );
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let temporaries = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".profilegen-")
+            })
+            .count()
+    };
+    for (format, report) in [("json", "lint.json"), ("sarif", "lint.sarif")] {
+        let report = out.join(report);
+        // Findings, then a clean file: the second report replaces the first, and an empty one
+        // is still a whole document.
+        for (file, code, empty) in [(&bad, 1, false), (&good, 0, true)] {
+            bin()
+                .args([
+                    "lint",
+                    "--fail-on",
+                    "error",
+                    "--ignore",
+                    "PG301",
+                    "--format",
+                    format,
+                    "-o",
+                ])
+                .arg(&report)
+                .arg(file)
+                .assert()
+                .code(code)
+                .stdout("");
+            let v: Json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+            let items = match format {
+                "json" => v.as_array().unwrap().clone(),
+                _ => v["runs"][0]["results"].as_array().unwrap().clone(),
+            };
+            assert_eq!(items.is_empty(), empty, "{format}: {v}");
+            assert_eq!(temporaries(&out), 0, "no temporary file is left");
+        }
+    }
+    // A report that cannot be placed: an error naming it, and nothing written.
+    let missing = out.join("no-such-dir").join("lint.json");
+    bin()
+        .args(["lint", "--format", "json", "-o"])
+        .arg(&missing)
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-dir"));
+    assert!(!missing.exists());
+    assert_eq!(temporaries(&out), 0);
+}
+
+#[test]
 fn uuids_shared_between_different_profiles_are_found() {
     let dir = tempfile::tempdir().unwrap();
     let a = write_profile(
