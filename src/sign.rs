@@ -783,8 +783,17 @@ impl Signer {
             if let Some((_, k)) = keys.iter().find(|(id, _)| *id == self.id) {
                 return k.clone();
             }
-            let k = PKey::private_key_from_der(&self.key_der)
-                .unwrap_or_else(|_| self.identity.key.clone());
+            // The type's own DER reader: OpenSSL 3's generic one sets up a decoder chain that
+            // costs milliseconds, once per thread.
+            let k = match self.identity.key.id() {
+                openssl::pkey::Id::RSA => {
+                    openssl::rsa::Rsa::private_key_from_der(&self.key_der).and_then(PKey::from_rsa)
+                }
+                openssl::pkey::Id::EC => openssl::ec::EcKey::private_key_from_der(&self.key_der)
+                    .and_then(PKey::from_ec_key),
+                _ => PKey::private_key_from_der(&self.key_der),
+            }
+            .unwrap_or_else(|_| self.identity.key.clone());
             remember(&mut keys, self.id, k.clone());
             k
         })
