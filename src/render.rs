@@ -514,12 +514,26 @@ impl Rendered {
 
 /// Namespace for derived UUIDs: UUID v5 of the URL "urn:profilegen".
 pub fn uuid_namespace() -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:profilegen")
+    static NAMESPACE: std::sync::OnceLock<Uuid> = std::sync::OnceLock::new();
+    *NAMESPACE.get_or_init(|| Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:profilegen"))
+}
+
+/// A name-based (version 5) UUID in profilegen's namespace: the same value as
+/// `Uuid::new_v5(&uuid_namespace(), name)`, with OpenSSL's SHA-1 (the CPU's SHA instructions
+/// where it has them) instead of the uuid crate's portable one.
+pub fn derived_uuid(name: &[u8]) -> Uuid {
+    let mut h = openssl::sha::Sha1::new();
+    h.update(uuid_namespace().as_bytes());
+    h.update(name);
+    let digest = h.finish();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_sha1_bytes(bytes).into_uuid()
 }
 
 fn make_uuid(mode: UuidMode, name: &str) -> String {
     let u = match mode {
-        UuidMode::Derived => Uuid::new_v5(&uuid_namespace(), name.as_bytes()),
+        UuidMode::Derived => derived_uuid(name.as_bytes()),
         UuidMode::Random => Uuid::new_v4(),
     };
     u.hyphenated()
@@ -1551,6 +1565,20 @@ mod tests {
 
     fn setup() -> (Registry, Templates) {
         (Registry::builtin().unwrap(), Templates::load(None).unwrap())
+    }
+
+    #[test]
+    fn derived_uuids_are_version_5_uuids() {
+        for name in [
+            "",
+            "jp.profilegen.mail.taro.at.i.softbank.jp\ntaro@i.softbank.jp\nprofile",
+            "ü",
+        ] {
+            assert_eq!(
+                derived_uuid(name.as_bytes()),
+                Uuid::new_v5(&uuid_namespace(), name.as_bytes())
+            );
+        }
     }
 
     #[test]

@@ -267,7 +267,7 @@ fn parent_mut<'a>(root: &'a mut Dictionary, path: &str) -> Option<(&'a mut Dicti
 /// payload's path and identifier), so that fixing the same file twice gives the same UUID.
 pub fn derived_uuid(profile_identifier: &str, path: &str, payload_identifier: &str) -> String {
     let name = format!("lint-fix\u{0}{profile_identifier}\u{0}{path}\u{0}{payload_identifier}");
-    uuid::Uuid::new_v5(&crate::render::uuid_namespace(), name.as_bytes())
+    crate::render::derived_uuid(name.as_bytes())
         .hyphenated()
         .encode_upper(&mut uuid::Uuid::encode_buffer())
         .to_string()
