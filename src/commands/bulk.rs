@@ -61,8 +61,8 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             })?;
     }
     let templates = Templates::load(args.templates.as_deref())?;
-    // The public-roots verdict on the signer is found out while the rows are signed.
-    let (signer, trust) = super::load_signer_checking_later(&args.sign, ctx)?;
+    // The public-roots verdict on the signer is found out while the first rows are signed.
+    let (signer, mut trust) = super::load_signer_checking_later(&args.sign, ctx)?;
     if args.format == render::OutputFormat::Ddm && signer.is_some() {
         return Err(Error::input(
             "--format ddm",
@@ -126,6 +126,20 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     let mut rows = 0u64;
     let summary = bulk::run_named(&args.csv, &shown_csv.display().to_string(), &opts, |r| {
         rows += 1;
+        // The signer's public-roots verdict, said as soon as it is in (with the first rows).
+        if trust.as_ref().is_some_and(super::TrustCheck::ready) {
+            for w in trust
+                .take()
+                .map(super::TrustCheck::warnings)
+                .unwrap_or_default()
+            {
+                let line = ctx.warning_line(&w);
+                match &bar {
+                    Some(b) => b.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
         if let Status::Failed(e) = &r.status {
             // The row's address, cut for the message (the error itself quotes it cut too).
             let who = if r.email.is_empty() || e.starts_with(&format!("{}: ", r.email)) {

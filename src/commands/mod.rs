@@ -40,11 +40,12 @@ impl Ctx {
     }
 
     pub fn warn(&self, msg: &str) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "{}: {msg}",
-            crate::i18n::Msg::WarningLabel.text(self.lang)
-        );
+        let _ = writeln!(std::io::stderr(), "{}", self.warning_line(msg));
+    }
+
+    /// A warning as [`Ctx::warn`] prints it ("warning: …"), for a caller that prints it itself.
+    pub fn warning_line(&self, msg: &str) -> String {
+        format!("{}: {msg}", crate::i18n::Msg::WarningLabel.text(self.lang))
     }
 }
 
@@ -63,19 +64,30 @@ pub fn load_signer(args: &SignArgs, ctx: &Ctx) -> Result<Option<Signer>> {
 }
 
 /// What phones with only the public roots will make of the signer, being found out on a thread
-/// of its own (loading the system's roots takes a while): `say` waits and warns.
+/// of its own (loading the system's roots takes a while).
 pub struct TrustCheck(std::thread::JoinHandle<Vec<String>>);
 
 impl TrustCheck {
+    /// Waits for the verdict and warns.
     pub fn say(self, ctx: &Ctx) {
-        for w in self.0.join().unwrap_or_default() {
+        for w in self.warnings() {
             ctx.warn(&w);
         }
+    }
+
+    /// True once the verdict is in (the warnings can be had without waiting).
+    pub fn ready(&self) -> bool {
+        self.0.is_finished()
+    }
+
+    /// The warnings, once the verdict is in.
+    pub fn warnings(self) -> Vec<String> {
+        self.0.join().unwrap_or_default()
     }
 }
 
 /// [`load_signer`], with the public-roots check still running (for `bulk`, which signs in the
-/// meantime and says what it found at the end).
+/// meantime and says what it found as soon as it is in).
 pub fn load_signer_checking_later(
     args: &SignArgs,
     ctx: &Ctx,
