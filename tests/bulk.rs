@@ -207,7 +207,11 @@ fn rerun_is_identical_untouched_and_force_replaces() {
             .output()
             .unwrap()
     };
-    assert!(run().status.success());
+    let first_run = run();
+    assert!(first_run.status.success());
+    // The test CA is private: the public-roots verdict is said, once.
+    let said = String::from_utf8_lossy(&first_run.stderr);
+    assert_eq!(said.matches("public roots").count(), 1, "{said}");
     let a = out.join("a@i.softbank.jp.mobileconfig");
     let first = std::fs::read(&a).unwrap();
     let inode = std::fs::metadata(&a).unwrap().ino();
@@ -367,7 +371,11 @@ fn signed_bulk_verifies_and_reruns_untouched() {
             .output()
             .unwrap()
     };
-    assert!(run().status.success());
+    let first_run = run();
+    assert!(first_run.status.success());
+    // The test CA is private: the public-roots verdict is said, once.
+    let said = String::from_utf8_lossy(&first_run.stderr);
+    assert_eq!(said.matches("public roots").count(), 1, "{said}");
     let a = out.join("a@i.softbank.jp.mobileconfig");
     let first = std::fs::read(&a).unwrap();
     bin()
