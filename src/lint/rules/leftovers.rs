@@ -55,10 +55,8 @@ pub fn is_leftover(s: &str) -> bool {
 /// The template syntax in `s`, if any.
 pub fn template_syntax(s: &str) -> Option<&'static str> {
     // Most values hold none of the characters template syntax starts with: one pass decides.
-    if !s
-        .bytes()
-        .any(|b| matches!(b, b'{' | b'<' | b'$' | b'!' | b'%'))
-    {
+    let b = s.as_bytes();
+    if memchr::memchr3(b'{', b'<', b'$', b).is_none() && memchr::memchr2(b'!', b'%', b).is_none() {
         return None;
     }
     for (needle, name) in [
