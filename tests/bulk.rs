@@ -207,11 +207,7 @@ fn rerun_is_identical_untouched_and_force_replaces() {
             .output()
             .unwrap()
     };
-    let first_run = run();
-    assert!(first_run.status.success());
-    // The test CA is private: the public-roots verdict is said, once.
-    let said = String::from_utf8_lossy(&first_run.stderr);
-    assert_eq!(said.matches("public roots").count(), 1, "{said}");
+    assert!(run().status.success());
     let a = out.join("a@i.softbank.jp.mobileconfig");
     let first = std::fs::read(&a).unwrap();
     let inode = std::fs::metadata(&a).unwrap().ino();
