@@ -242,7 +242,10 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     let mut stream =
         report::Stream::new(destination, format, color, ctx.lang).map_err(report_error)?;
     let mut cross = lint::CrossFile::new(&overrides, inputs.len());
+    let run_lang = crate::i18n::lang();
     let mut emit = |name: String, linted: Linted| -> Result<()> {
+        // It may run on a worker thread: the cross-file findings speak the run's language.
+        crate::i18n::set_lang(run_lang);
         for (file, l) in cross.add(name, linted) {
             stream
                 .file(&report::FileReport {

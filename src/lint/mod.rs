@@ -586,14 +586,20 @@ impl<'o> CrossFile<'o> {
                     name: rules::identifiers::COPIED_UUID.name,
                     severity: rules::identifiers::COPIED_UUID.severity,
                     path: path.clone(),
-                    message: format!(
-                        "{u} is also a PayloadUUID in {}, a different profile",
-                        self.name(j)
+                    message: tr(
+                        format!(
+                            "{u} is also a PayloadUUID in {}, a different profile",
+                            self.name(j)
+                        ),
+                        format!(
+                            "{u} は別のプロファイル {} の PayloadUUID でもあります",
+                            self.name(j)
+                        ),
                     ),
-                    help: Some(
-                        "give each profile its own UUIDs, or installing one replaces the other"
-                            .into(),
-                    ),
+                    help: Some(tr(
+                        "give each profile its own UUIDs, or installing one replaces the other",
+                        "プロファイルごとに別の UUID にしてください。同じだと一方を入れるともう一方が置き換わります",
+                    )),
                     fix: None,
                 }),
                 Some(_) => {}
