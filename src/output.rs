@@ -292,10 +292,6 @@ impl AtomicFile {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Puts the file in place, replacing what was there (flushed to disk first with `sync`).
     pub fn commit(mut self, sync: bool) -> Result<()> {
         self.out.flush().map_err(|e| Error::io(&self.path, e))?;

@@ -189,6 +189,17 @@ fn s(x: &str) -> String {
     x.to_string()
 }
 
+/// An ISPDB directory (`--ispdb DIR`) holding corp.test's entry: IMAP 993 and SMTP 465, SSL.
+fn ispdb_with_corp() -> tempfile::TempDir {
+    let dir = empty_dir();
+    std::fs::write(
+        dir.path().join("corp.test"),
+        autoconfig_doc("corp.test", "SSL", 993, 465),
+    )
+    .unwrap();
+    dir
+}
+
 fn empty_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -230,12 +241,7 @@ fn autoconfig_over_https_is_first_and_high() {
 
 #[test]
 fn ispdb_from_a_directory_offline_and_a_saved_preset_serves_new() {
-    let dir = empty_dir();
-    std::fs::write(
-        dir.path().join("corp.test"),
-        autoconfig_doc("corp.test", "SSL", 993, 465),
-    )
-    .unwrap();
+    let dir = ispdb_with_corp();
     let presets = empty_dir();
     let (code, v) = discover(&[
         s("taro@corp.test"),
@@ -525,12 +531,7 @@ fn bulk_discovers_each_domain_once_and_sums_up() {
         "email,name\ntaro@corp.test,Taro\nhanako@corp.test,Hanako\njiro@corp.test,Jiro\nsaburo@nothing.test,Saburo\nshiro@i.softbank.jp,Shiro\n",
     )
     .unwrap();
-    let ispdb = empty_dir();
-    std::fs::write(
-        ispdb.path().join("corp.test"),
-        autoconfig_doc("corp.test", "SSL", 993, 465),
-    )
-    .unwrap();
+    let ispdb = ispdb_with_corp();
     let out_dir = dir.path().join("out");
     // Offline, from a local ISPDB copy.
     let out = bin()
@@ -615,12 +616,7 @@ fn post(url: &str, form: &[(&str, &str)]) -> (u16, String) {
 
 #[test]
 fn serve_discovers_only_public_domains_at_fixed_urls_and_rate_limits() {
-    let ispdb = empty_dir();
-    std::fs::write(
-        ispdb.path().join("corp.test"),
-        autoconfig_doc("corp.test", "SSL", 993, 465),
-    )
-    .unwrap();
+    let ispdb = ispdb_with_corp();
     std::fs::write(
         ispdb.path().join("other.test"),
         autoconfig_doc("other.test", "SSL", 993, 465),
@@ -724,12 +720,7 @@ fn serve_discovers_only_public_domains_at_fixed_urls_and_rate_limits() {
 #[test]
 fn lint_discover_compares_with_what_the_domain_publishes() {
     let dir = empty_dir();
-    let ispdb = empty_dir();
-    std::fs::write(
-        ispdb.path().join("corp.test"),
-        autoconfig_doc("corp.test", "SSL", 993, 465),
-    )
-    .unwrap();
+    let ispdb = ispdb_with_corp();
     let old = dir.path().join("old.mobileconfig");
     let out = bin()
         .args([
@@ -896,12 +887,7 @@ fn the_order_decides_when_sources_disagree() {
 
 #[test]
 fn a_saved_preset_is_never_replaced_unseen() {
-    let dir = empty_dir();
-    std::fs::write(
-        dir.path().join("corp.test"),
-        autoconfig_doc("corp.test", "SSL", 993, 465),
-    )
-    .unwrap();
+    let dir = ispdb_with_corp();
     let presets = empty_dir();
     let save = || {
         bin()

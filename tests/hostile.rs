@@ -354,24 +354,11 @@ fn two_bulk_runs_into_one_directory_write_every_row() {
         let o = c.wait_with_output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let n = std::fs::read_dir(&out)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".mobileconfig")
-        })
-        .count();
+    let n = common::names_in(&out, |n| n.ends_with(".mobileconfig")).len();
     assert_eq!(n, 3000);
     // No temporary file is left, here or beside the manifests.
     for d in [&out, &dir.path().to_path_buf()] {
-        let left: Vec<_> = std::fs::read_dir(d)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with(".profilegen-"))
-            .collect();
+        let left = common::temporaries(d);
         assert!(left.is_empty(), "{left:?}");
     }
 }

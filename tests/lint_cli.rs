@@ -1,5 +1,7 @@
 //! `profilegen lint` as a user runs it: outputs parsed back, exit codes, paths.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use profilegen::preset::{Registry, Status};
@@ -324,18 +326,6 @@ fn a_report_file_appears_complete_and_replaces_the_old_one() {
     );
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    let temporaries = |d: &Path| {
-        std::fs::read_dir(d)
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with(".profilegen-")
-            })
-            .count()
-    };
     for (format, report) in [("json", "lint.json"), ("sarif", "lint.sarif")] {
         let report = out.join(report);
         // Findings, then a clean file: the second report replaces the first, and an empty one
@@ -363,7 +353,11 @@ fn a_report_file_appears_complete_and_replaces_the_old_one() {
                 _ => v["runs"][0]["results"].as_array().unwrap().clone(),
             };
             assert_eq!(items.is_empty(), empty, "{format}: {v}");
-            assert_eq!(temporaries(&out), 0, "no temporary file is left");
+            assert_eq!(
+                common::temporaries(&out).len(),
+                0,
+                "no temporary file is left"
+            );
         }
     }
     // A report that cannot be placed: an error naming it, and nothing written.
@@ -376,7 +370,7 @@ fn a_report_file_appears_complete_and_replaces_the_old_one() {
         .code(2)
         .stderr(predicate::str::contains("no-such-dir"));
     assert!(!missing.exists());
-    assert_eq!(temporaries(&out), 0);
+    assert_eq!(common::temporaries(&out).len(), 0);
 }
 
 #[test]

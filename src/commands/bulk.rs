@@ -127,12 +127,8 @@ pub fn run(args: BulkArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     let summary = bulk::run_named(&args.csv, &shown_csv.display().to_string(), &opts, |r| {
         rows += 1;
         // The signer's public-roots verdict, said as soon as it is in (with the first rows).
-        if trust.as_ref().is_some_and(super::TrustCheck::ready) {
-            for w in trust
-                .take()
-                .map(super::TrustCheck::warnings)
-                .unwrap_or_default()
-            {
+        if let Some(verdict) = trust.take_if(|t| t.ready()) {
+            for w in verdict.warnings() {
                 let line = ctx.warning_line(&w);
                 match &bar {
                     Some(b) => b.println(line),

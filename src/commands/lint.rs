@@ -228,17 +228,21 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         LintFormat::Json => report::Format::Json,
         LintFormat::Sarif => report::Format::Sarif,
     };
-    let destination = match &args.output {
+    // With --fix, -o names the fixed file, not the report.
+    let report_file = (!fixing)
+        .then_some(args.output.as_deref())
+        .flatten()
+        .filter(|p| *p != Path::new("-"));
+    let destination = match report_file {
         _ if args.diff => Destination::Other(Box::new(std::io::sink())),
-        Some(p) if !fixing && p != Path::new("-") => Destination::File(
-            crate::output::AtomicFile::create(p, "give a file name (or -o - for standard output)")?,
-        ),
-        _ => Destination::Other(Box::new(std::io::BufWriter::new(std::io::stdout()))),
+        Some(p) => Destination::File(crate::output::AtomicFile::create(
+            p,
+            "give a file name (or -o - for standard output)",
+        )?),
+        None => Destination::Other(Box::new(std::io::BufWriter::new(std::io::stdout()))),
     };
-    let report_error = |e: std::io::Error| match &args.output {
-        Some(p) if !fixing && p != Path::new("-") => Error::io(p, e),
-        _ => Error::io("<stdout>", e),
-    };
+    let report_error =
+        |e: std::io::Error| Error::io(report_file.unwrap_or(Path::new("<stdout>")), e);
     let mut stream =
         report::Stream::new(destination, format, color, ctx.lang).map_err(report_error)?;
     let mut cross = lint::CrossFile::new(&overrides, inputs.len());
@@ -246,13 +250,8 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
     let mut emit = |name: String, linted: Linted| -> Result<()> {
         // It may run on a worker thread: the cross-file findings speak the run's language.
         crate::i18n::set_lang(run_lang);
-        for (file, l) in cross.add(name, linted) {
-            stream
-                .file(&report::FileReport {
-                    file,
-                    findings: l.findings,
-                })
-                .map_err(report_error)?;
+        for ready in cross.add(name, linted) {
+            put(&mut stream, ready).map_err(report_error)?;
         }
         Ok(())
     };
@@ -304,7 +303,6 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
                         format!("{jobs} 個のスレッドを起動できません: {e}"),
                     ))
                 })?;
-            let lang = crate::i18n::lang();
             // Standard input is read here, once, before the workers start.
             if inputs.iter().any(|f| f == Path::new("-")) && stdin_bytes.is_none() {
                 stdin_bytes = Some(crate::output::read_limited(Path::new("-"), MAX_SIZE));
@@ -319,7 +317,7 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
                     .par_iter()
                     .zip(walked.par_iter())
                     .map(|(file, walked)| {
-                        crate::i18n::set_lang(lang);
+                        crate::i18n::set_lang(run_lang);
                         let bytes = if file == Path::new("-") {
                             let mut s = stdin.lock().unwrap_or_else(|p| p.into_inner());
                             read(file, &mut s)
@@ -354,13 +352,8 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
             }
         }
     }
-    for (file, l) in cross.finish() {
-        stream
-            .file(&report::FileReport {
-                file,
-                findings: l.findings,
-            })
-            .map_err(report_error)?;
+    for held in cross.finish() {
+        put(&mut stream, held).map_err(report_error)?;
     }
     let counts = stream.counts();
     let failing = counts[args.fail_on as usize..].iter().any(|n| *n > 0);
@@ -385,6 +378,17 @@ pub fn run(args: LintArgs, registry: &Registry, ctx: &Ctx) -> Result<Outcome> {
         Outcome::Findings
     } else {
         Outcome::Clean
+    })
+}
+
+/// One file's findings into the report.
+fn put(
+    stream: &mut report::Stream<Destination>,
+    (file, l): (String, Linted),
+) -> std::io::Result<()> {
+    stream.file(&report::FileReport {
+        file,
+        findings: l.findings,
     })
 }
 

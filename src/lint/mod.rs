@@ -617,22 +617,18 @@ impl<'o> CrossFile<'o> {
             self.ends.push(self.names.len());
         }
         linted.uuids = Vec::new();
-        let extra = apply_overrides(extra, self.overrides);
+        linted
+            .findings
+            .extend(apply_overrides(extra, self.overrides));
         if linted.declaration.is_some() && self.held.is_none() {
             self.held = Some(Vec::new());
         }
         match &mut self.held {
             Some(held) => {
-                // PG117's findings go first, as they are found at the end.
                 held.push((name, linted));
-                let at = held.len() - 1;
-                held[at].1.findings.extend(extra);
                 Vec::new()
             }
-            None => {
-                linted.findings.extend(extra);
-                vec![(name, linted)]
-            }
+            None => vec![(name, linted)],
         }
     }
 

@@ -243,18 +243,12 @@ impl<W: std::io::Write> Stream<W> {
         color: bool,
         lang: crate::preset::Lang,
     ) -> std::io::Result<Self> {
-        let tail = match format {
-            Format::Text => String::new(),
-            Format::Json => "]\n".to_string(),
-            Format::Sarif => {
-                let (head, tail) = sarif_frame();
-                out.write_all(head.as_bytes())?;
-                tail
-            }
+        let (head, tail) = match format {
+            Format::Text => (String::new(), String::new()),
+            Format::Json => ("[".to_string(), "]\n".to_string()),
+            Format::Sarif => sarif_frame(),
         };
-        if format == Format::Json {
-            out.write_all(b"[")?;
-        }
+        out.write_all(head.as_bytes())?;
         Ok(Stream {
             out,
             format,
@@ -276,11 +270,7 @@ impl<W: std::io::Write> Stream<W> {
             Format::Text => text_file(&mut self.buf, r, &mut self.counts, self.color, self.lang),
             Format::Json | Format::Sarif => {
                 // An element of a pretty-printed array: each line indented to its depth.
-                let indent = if self.format == Format::Json {
-                    "  "
-                } else {
-                    "        "
-                };
+                let indent = self.indent();
                 for f in &r.findings {
                     self.counts[f.severity as usize] += 1;
                     let v = match self.format {
@@ -304,6 +294,15 @@ impl<W: std::io::Write> Stream<W> {
         self.out.write_all(self.buf.as_bytes())
     }
 
+    /// How deep the items of a JSON report's array are indented (the array's closing bracket
+    /// two spaces less).
+    fn indent(&self) -> &'static str {
+        match self.format {
+            Format::Sarif => "        ",
+            _ => "  ",
+        }
+    }
+
     /// Findings so far at each severity (info, warning, error).
     pub fn counts(&self) -> [usize; 3] {
         self.counts
@@ -316,8 +315,7 @@ impl<W: std::io::Write> Stream<W> {
             // `[]` when empty; otherwise the closing bracket on a line of its own, indented to
             // the array's depth.
             _ if self.items == 0 => std::mem::take(&mut self.tail),
-            Format::Json => format!("\n{}", self.tail),
-            Format::Sarif => format!("\n      {}", self.tail),
+            _ => format!("\n{}{}", &self.indent()[2..], self.tail),
         };
         self.out.write_all(end.as_bytes())?;
         Ok(self.out)

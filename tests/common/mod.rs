@@ -370,3 +370,19 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// The names of the entries of `dir` that `keep` accepts, sorted.
+pub fn names_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| keep(n))
+        .collect();
+    names.sort();
+    names
+}
+
+/// profilegen's temporary files in `dir` (`.profilegen-PID-N.tmp`).
+pub fn temporaries(dir: &Path) -> Vec<String> {
+    names_in(dir, |n| n.starts_with(".profilegen-"))
+}
