@@ -16,31 +16,31 @@ pub enum Mode {
     Keep(u32),
 }
 
-/// What a path that is not a regular file is, in words ("a FIFO", "a character device", …).
+/// What a path that is not a regular file is, in words, in English and Japanese ("a FIFO", …).
 #[cfg(unix)]
-fn kind_of(ft: std::fs::FileType) -> &'static str {
+fn kind_of(ft: std::fs::FileType) -> (&'static str, &'static str) {
     use std::os::unix::fs::FileTypeExt;
     if ft.is_dir() {
-        "a directory"
+        ("a directory", "フォルダ")
     } else if ft.is_fifo() {
-        "a FIFO (named pipe)"
+        ("a FIFO (named pipe)", "FIFO(名前付きパイプ)")
     } else if ft.is_char_device() {
-        "a character device"
+        ("a character device", "キャラクタデバイス")
     } else if ft.is_block_device() {
-        "a block device"
+        ("a block device", "ブロックデバイス")
     } else if ft.is_socket() {
-        "a socket"
+        ("a socket", "ソケット")
     } else {
-        "not a regular file"
+        ("not a regular file", "通常のファイル以外のもの")
     }
 }
 
 #[cfg(not(unix))]
-fn kind_of(ft: std::fs::FileType) -> &'static str {
+fn kind_of(ft: std::fs::FileType) -> (&'static str, &'static str) {
     if ft.is_dir() {
-        "a directory"
+        ("a directory", "フォルダ")
     } else {
-        "not a regular file"
+        ("not a regular file", "通常のファイル以外のもの")
     }
 }
 
@@ -57,16 +57,12 @@ pub fn regular_or_absent(path: &Path, what: &str) -> Result<bool> {
 }
 
 fn not_regular(path: &Path, ft: std::fs::FileType, what: &str) -> Error {
+    let (en, ja) = kind_of(ft);
     Error::Other(crate::i18n::tr(
+        format!("{}: is {en}, not a regular file; {what}", path.display()),
         format!(
-            "{}: is {}, not a regular file; {what}",
-            path.display(),
-            kind_of(ft)
-        ),
-        format!(
-            "{}: は{}で、通常のファイルではありません(not a regular file)",
-            path.display(),
-            kind_of(ft)
+            "{}: は{ja}で、通常のファイルではありません(not a regular file)",
+            path.display()
         ),
     ))
 }
