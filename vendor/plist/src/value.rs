@@ -647,11 +647,12 @@ impl<'a> From<&'a str> for Value {
     }
 }
 
+// profilegen: a dictionary and its pending key are one item, changed in place (upstream popped
+// and pushed the whole item, dictionary included, for every key and value).
 enum StackItem {
     Root(Value),
     Array(Vec<Value>),
-    Dict(Dictionary),
-    DictAndKey(Dictionary, String),
+    Dict(Dictionary, Option<String>),
 }
 
 #[derive(Default)]
@@ -672,7 +673,7 @@ impl Builder {
     }
 
     fn write_value(&mut self, value: Value) -> Result<(), Error> {
-        match (self.stack.pop(), value) {
+        match (self.stack.last_mut(), value) {
             (None, value) => self.stack.push(StackItem::Root(value)),
             (Some(StackItem::Root(_)), value) => {
                 return Err(ErrorKind::ExpectedEndOfEventStream {
@@ -680,24 +681,20 @@ impl Builder {
                 }
                 .without_position());
             }
-            (Some(StackItem::Array(mut array)), value) => {
-                array.push(value);
-                self.stack.push(StackItem::Array(array));
-            }
-            (Some(StackItem::Dict(dict)), Value::String(key)) => {
-                self.stack.push(StackItem::DictAndKey(dict, key));
-            }
-            (Some(StackItem::Dict(_)), value) => {
-                return Err(ErrorKind::UnexpectedEventType {
-                    expected: EventKind::DictionaryKeyOrEndCollection,
-                    found: EventKind::of_value(&value),
+            (Some(StackItem::Array(array)), value) => array.push(value),
+            (Some(StackItem::Dict(dict, pending)), value) => match (pending.take(), value) {
+                (Some(key), value) => {
+                    dict.insert(key, value);
                 }
-                .without_position());
-            }
-            (Some(StackItem::DictAndKey(mut dict, key)), value) => {
-                dict.insert(key, value);
-                self.stack.push(StackItem::Dict(dict));
-            }
+                (None, Value::String(key)) => *pending = Some(key),
+                (None, value) => {
+                    return Err(ErrorKind::UnexpectedEventType {
+                        expected: EventKind::DictionaryKeyOrEndCollection,
+                        found: EventKind::of_value(&value),
+                    }
+                    .without_position());
+                }
+            },
         }
         Ok(())
     }
@@ -718,7 +715,7 @@ impl Writer for Builder {
     }
 
     fn write_start_dictionary(&mut self, _: Option<u64>) -> Result<(), Error> {
-        self.stack.push(StackItem::Dict(Dictionary::new()));
+        self.stack.push(StackItem::Dict(Dictionary::new(), None));
         Ok(())
     }
 
@@ -731,8 +728,8 @@ impl Writer for Builder {
                 .without_position());
             }
             Some(StackItem::Array(array)) => Value::Array(array),
-            Some(StackItem::Dict(dict)) => Value::Dictionary(dict),
-            Some(StackItem::DictAndKey(_, _)) | None => {
+            Some(StackItem::Dict(dict, None)) => Value::Dictionary(dict),
+            Some(StackItem::Dict(_, Some(_))) | None => {
                 return Err(ErrorKind::UnexpectedEventType {
                     expected: EventKind::ValueOrStartCollection,
                     found: EventKind::EndCollection,
