@@ -24,17 +24,24 @@ pub fn canonical_uuid(s: &str) -> bool {
         })
 }
 
-fn uuids<'a>(ctx: &crate::lint::Ctx<'a>) -> Vec<(String, &'a str)> {
-    let mut out = Vec::new();
-    if let Some(u) = ctx.root.get("PayloadUUID").and_then(Value::as_string) {
-        out.push(("PayloadUUID".to_string(), u));
+/// `key` of the profile (`None`) or of its payload `i`, where each is a string.
+fn strings_at<'a, 'k>(
+    ctx: &crate::lint::Ctx<'a>,
+    key: &'k str,
+) -> impl Iterator<Item = (Option<usize>, &'a str)> + use<'a, 'k> {
+    let top = ctx.root.get(key).and_then(Value::as_string);
+    let payloads = ctx
+        .payloads()
+        .filter_map(move |(i, d)| d.get(key).and_then(Value::as_string).map(|s| (Some(i), s)));
+    top.map(|s| (None, s)).into_iter().chain(payloads)
+}
+
+/// The key path of `key` in the profile (`None`) or in its payload `i`.
+fn spelt(at: Option<usize>, key: &str) -> String {
+    match at {
+        None => key.to_string(),
+        Some(i) => format!("PayloadContent[{i}].{key}"),
     }
-    for (i, d) in ctx.payloads() {
-        if let Some(u) = d.get("PayloadUUID").and_then(Value::as_string) {
-            out.push((format!("PayloadContent[{i}].PayloadUUID"), u));
-        }
-    }
-    out
 }
 
 pub static SAME_AS_PROFILE: Rule = Rule {
@@ -68,14 +75,11 @@ pub static WHITESPACE_IDENTIFIER: Rule = Rule {
     example: "<string>\n    com.example.mail</string>",
     fix: "Remove the white space: letters, digits, '-' and '.' only.",
     check: |ctx, sink| {
-        let mut ids = vec![("PayloadIdentifier".to_string(), ctx.root.get("PayloadIdentifier").and_then(Value::as_string))];
-        ids.extend(ctx.payloads().map(|(i, d)| (format!("PayloadContent[{i}].PayloadIdentifier"), d.get("PayloadIdentifier").and_then(Value::as_string))));
-        for (path, id) in ids {
-            if let Some(id) = id {
-                if !id.trim().is_empty() && !super::leftovers::is_leftover(id) && id.chars().any(char::is_whitespace) {
-                    sink.emit(path.clone(), tr(format!("{id:?} contains white space"), format!("{id:?} に空白が含まれています")), Some(tr(format!("write {:?}", id.split_whitespace().collect::<Vec<_>>().join("")), format!("{:?} と書いてください", id.split_whitespace().collect::<Vec<_>>().join("")))));
-                    sink.fix(Edit::set(Applicability::Unsafe, path.clone(), Value::String(id.split_whitespace().collect())));
-                }
+        for (at, id) in strings_at(ctx, "PayloadIdentifier") {
+            if id.chars().any(char::is_whitespace) && !id.trim().is_empty() && !super::leftovers::is_leftover(id) {
+                let path = spelt(at, "PayloadIdentifier");
+                sink.emit(path.clone(), tr(format!("{id:?} contains white space"), format!("{id:?} に空白が含まれています")), Some(tr(format!("write {:?}", id.split_whitespace().collect::<Vec<_>>().join("")), format!("{:?} と書いてください", id.split_whitespace().collect::<Vec<_>>().join("")))));
+                sink.fix(Edit::set(Applicability::Unsafe, path.clone(), Value::String(id.split_whitespace().collect())));
             }
         }
     },
@@ -92,8 +96,9 @@ pub static UUID_SHAPE: Rule = Rule {
     example: "<string>b8fd6fd7-a55e-4eb1-96af-d9c4d8562e38'</string>",
     fix: "Use a canonical UUID (uuidgen; profilegen derives them).",
     check: |ctx, sink| {
-        for (path, u) in uuids(ctx) {
-            if !u.trim().is_empty() && !super::leftovers::is_leftover(u) && !canonical_uuid(u) {
+        for (at, u) in strings_at(ctx, "PayloadUUID") {
+            if !canonical_uuid(u) && !u.trim().is_empty() && !super::leftovers::is_leftover(u) {
+                let path = spelt(at, "PayloadUUID");
                 sink.emit(path.clone(), tr(format!("{u:?} is not a UUID of the form 8-4-4-4-12 hex digits"), format!("{u:?} は 8-4-4-4-12 の16進形式の UUID ではありません")), Some(tr("fine while it is unique; a canonical UUID (uuidgen) is clearer", "一意なら問題ありません。標準形式の UUID(uuidgen)の方が分かりやすくなります")));
                 let canonical = uuid::Uuid::parse_str(u.trim()).map(|x| x.hyphenated().encode_upper(&mut uuid::Uuid::encode_buffer()).to_string());
                 let profile_id = ctx.root.get("PayloadIdentifier").and_then(Value::as_string).unwrap_or("");
@@ -115,8 +120,9 @@ pub static COPIED_UUID: Rule = Rule {
     example: "<string>48C88203-4DB9-49E8-B593-4831903605A0</string>",
     fix: "Generate per-account UUIDs (profilegen derives them from the account).",
     check: |ctx, sink| {
-        for (path, u) in uuids(ctx) {
+        for (at, u) in strings_at(ctx, "PayloadUUID") {
             if KNOWN_COPIED_UUIDS.iter().any(|k| k.eq_ignore_ascii_case(u.trim())) {
+                let path = spelt(at, "PayloadUUID");
                 sink.emit(path.clone(), tr(format!("{u} is a UUID copied between unrelated profiles"), format!("{u} は無関係のプロファイル間でコピーされた UUID です")), Some(tr("generate a fresh, per-account UUID", "アカウントごとに新しい UUID を作ってください")));
                 let profile_id = ctx.root.get("PayloadIdentifier").and_then(Value::as_string).unwrap_or("");
                 sink.fix(Edit::set(Applicability::Unsafe, path.clone(), Value::String(fix::derived_uuid(profile_id, &path, u))));

@@ -5,19 +5,46 @@ use crate::i18n::tr;
 use crate::lint::{Ctx, Rule, Severity, INCOMING, OUTGOING};
 use plist::Value;
 
-/// Calls `f` with every string value of the profile and a way to spell its key path. The path
-/// is kept in one buffer and spelt only when `f` asks (most strings are fine, and this runs on
-/// every profile `new`, `bulk` and `serve` write).
-pub(crate) fn each_string<'a>(ctx: &Ctx<'a>, f: &mut dyn FnMut(&str, &'a str)) {
-    fn walk<'a>(v: &'a Value, path: &mut String, f: &mut dyn FnMut(&str, &'a str)) {
+/// One step of a key path: a dictionary key or an array index.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where a string sits, as the steps that lead to it; spelt (`PayloadContent[0].Host`) only when
+/// a finding needs it.
+pub(crate) struct KeyPath<'s, 'a>(&'s [Step<'a>]);
+
+impl std::fmt::Display for KeyPath<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (n, step) in self.0.iter().enumerate() {
+            match step {
+                Step::Key(k) if n == 0 => f.write_str(k)?,
+                Step::Key(k) => write!(f, ".{k}")?,
+                Step::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Calls `f` with every string value of the profile and where it sits. Most strings are fine
+/// and this runs on every profile `new`, `bulk` and `serve` write, so the path is a list of
+/// borrowed steps, spelt only when `f` asks.
+pub(crate) fn each_string<'a>(ctx: &Ctx<'a>, f: &mut dyn FnMut(&KeyPath<'_, 'a>, &'a str)) {
+    fn walk<'a>(
+        v: &'a Value,
+        path: &mut Vec<Step<'a>>,
+        f: &mut dyn FnMut(&KeyPath<'_, 'a>, &'a str),
+    ) {
         match v {
-            Value::String(s) => f(path, s),
+            Value::String(s) => f(&KeyPath(path), s),
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    let len = path.len();
-                    let _ = std::fmt::Write::write_fmt(path, format_args!("[{i}]"));
+                    path.push(Step::Index(i));
                     walk(x, path, f);
-                    path.truncate(len);
+                    path.pop();
                 }
             }
             Value::Dictionary(d) => {
@@ -26,22 +53,18 @@ pub(crate) fn each_string<'a>(ctx: &Ctx<'a>, f: &mut dyn FnMut(&str, &'a str)) {
                     if k.ends_with("Password") || k.ends_with("Passphrase") {
                         continue;
                     }
-                    let len = path.len();
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(k);
+                    path.push(Step::Key(k));
                     walk(x, path, f);
-                    path.truncate(len);
+                    path.pop();
                 }
             }
             _ => {}
         }
     }
-    let mut path = String::with_capacity(64);
+    let mut path = Vec::with_capacity(8);
     for (k, v) in ctx.root {
         path.clear();
-        path.push_str(k);
+        path.push(Step::Key(k));
         walk(v, &mut path, f);
     }
 }
@@ -107,7 +130,7 @@ pub static TEMPLATE_SYNTAX: Rule = Rule {
             let blanked = ctx.mdm.map(|m| m.blank_known(s));
             let s = blanked.as_deref().unwrap_or(s);
             if let Some(kind) = template_syntax(s) {
-                sink.emit(path, tr(format!("{s:?} contains template syntax {kind}"), format!("{s:?} にテンプレートの記法 {kind} が含まれています")), Some(tr("fill in the template before the profile is served", "配る前にテンプレートを埋めてください")));
+                sink.emit(path.to_string(), tr(format!("{s:?} contains template syntax {kind}"), format!("{s:?} にテンプレートの記法 {kind} が含まれています")), Some(tr("fill in the template before the profile is served", "配る前にテンプレートを埋めてください")));
             }
         });
     },
@@ -132,8 +155,9 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 
 /// A placeholder token in `s` (UUID1, PRIMARY_HOSTNAME, XXXX, …).
 pub fn placeholder(s: &str) -> Option<&str> {
-    // Every placeholder has a capital letter; most values (hosts, addresses) have none.
-    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+    // Every placeholder has a capital letter; most values (hosts, addresses) have none, and a
+    // UUID (hex digits and hyphens, one token) cannot be one.
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) || super::identifiers::canonical_uuid(s) {
         return None;
     }
     for tok in s.split(['.', '@', '/', ':', ' ']) {
@@ -185,16 +209,15 @@ fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(At<'a>, &'a str)> {
     }
     for (i, d) in ctx.payloads() {
         for (key, v) in d {
-            let named = matches!(key.as_str(), "PayloadIdentifier" | "PayloadUUID" | "EmailAddress")
-                || key == INCOMING.host
-                || key == OUTGOING.host
-                || key == INCOMING.username
-                || key == OUTGOING.username
-                // The same kinds of value in other account payloads (CalDAVHostName, Host,
-                // UserName, LDAPAccountUserName, PrincipalURL, …).
-                || ["HostName", "Host", "Username", "UserName", "URL", "Server"]
-                    .iter()
-                    .any(|end| key.ends_with(end));
+            // The mail payload's hosts and usernames (Incoming/OutgoingMailServerHostName, …)
+            // and the same kinds of value in other account payloads (CalDAVHostName, Host,
+            // UserName, LDAPAccountUserName, PrincipalURL, …) end in one of these.
+            let named = matches!(
+                key.as_str(),
+                "PayloadIdentifier" | "PayloadUUID" | "EmailAddress"
+            ) || ["HostName", "Host", "Username", "UserName", "URL", "Server"]
+                .iter()
+                .any(|end| key.ends_with(end));
             if let (true, Some(s)) = (named, v.as_string()) {
                 out.push((At::Payload(i, key.as_str()), s));
             }
