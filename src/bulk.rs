@@ -370,33 +370,26 @@ type Claimed = (render::Rendered, Vec<u8>, u64, String);
 type RenderedRow = std::result::Result<Rendered, (u64, String)>;
 
 /// The claims made so far: addresses and file names, by the line that made them.
-#[derive(Default)]
 struct Claims {
-    emails: std::collections::HashMap<u64, u64>,
-    files: std::collections::HashMap<u64, u64>,
-    identifiers: std::collections::HashMap<u64, u64>,
+    emails: ClaimTable,
+    files: ClaimTable,
+    identifiers: ClaimTable,
 }
 
-impl Claims {
-    /// Room for `rows` rows at once: grown one doubling at a time, the maps' earlier tables are
-    /// kept by the allocator to the end of the run, about as much memory again as the last ones.
-    fn reserve(&mut self, rows: usize) {
-        self.emails.reserve(rows);
-        self.files.reserve(rows);
-        self.identifiers.reserve(rows);
-    }
-}
+/// A claim table: a key's hash and the line that has it first. Its memory comes from the system
+/// allocator, which gives a large block back as soon as it is freed; jemalloc, the program's
+/// allocator, kept every smaller table the map grew out of to the end of the run (10 MB more at
+/// 200 000 rows).
+type ClaimTable = hashbrown::HashMap<u64, u64, hashbrown::DefaultHashBuilder, std::alloc::System>;
 
-/// How many rows a CSV file of this size holds, from the first `rows` rows, which took `bytes`
-/// bytes (never more than a few million: it only sizes tables).
-fn estimated_rows(path: &Path, rows: usize, bytes: u64) -> usize {
-    const MOST: u64 = 4_000_000;
-    let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    if rows == 0 || bytes == 0 {
-        return rows;
+impl Default for Claims {
+    fn default() -> Claims {
+        Claims {
+            emails: hashbrown::HashMap::new_in(std::alloc::System),
+            files: hashbrown::HashMap::new_in(std::alloc::System),
+            identifiers: hashbrown::HashMap::new_in(std::alloc::System),
+        }
     }
-    let estimate = size.saturating_mul(rows as u64) / bytes;
-    usize::try_from(estimate.min(MOST)).unwrap_or(rows)
 }
 
 /// The existing file at `path`, and whether it already holds `xml` (plain, or signed by
@@ -762,8 +755,6 @@ fn pass(
     let mut lines = LineCounter::new(csv_path)?;
     let mut records = reader.into_records();
     let mut stop = false;
-    // Where the last row read starts, for the estimate of the number of rows below.
-    let consumed = std::sync::atomic::AtomicU64::new(0);
     // Rows claimed in line order and waiting to be signed and written: they are written while the
     // next chunk renders, so that no core waits at the step between the two.
     let mut pending: Vec<std::result::Result<Claimed, RowResult>> = Vec::new();
@@ -779,9 +770,7 @@ fn pass(
         for rec in records.by_ref().take(if stop { 0 } else { chunk }) {
             match rec {
                 Ok(r) => {
-                    let at = r.position().map_or(0, |p| p.byte());
-                    consumed.store(at, std::sync::atomic::Ordering::Relaxed);
-                    let line = lines.line_at(at);
+                    let line = lines.line_at(r.position().map_or(0, |p| p.byte()));
                     let mut fields: [Option<String>; NCOL] = Default::default();
                     for (c, idx) in map.iter().enumerate() {
                         fields[c] = idx.and_then(|i| r.get(i)).map(str::to_string);
@@ -802,11 +791,6 @@ fn pass(
         rows
     };
     let mut rows = read_chunk();
-    claims.reserve(estimated_rows(
-        csv_path,
-        rows.len(),
-        consumed.load(std::sync::atomic::Ordering::Relaxed),
-    ));
     loop {
         // Discovery first: each domain of the chunk not yet known, once.
         if let Some(cache) = opts.discovery {
@@ -1002,24 +986,4 @@ fn _assert_send_sync() {
     f::<Signer>();
     f::<Templates>();
     f::<Registry>();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_are_estimated_from_the_first_ones_and_capped() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("users.csv");
-        let row = "user@i.softbank.jp,山田 太郎\n";
-        std::fs::write(&path, row.repeat(10_000)).unwrap();
-        let first = 512 * row.len() as u64;
-        assert_eq!(estimated_rows(&path, 512, first), 10_000);
-        // Nothing read yet, or an empty file: no guess.
-        assert_eq!(estimated_rows(&path, 0, 0), 0);
-        assert_eq!(estimated_rows(&dir.path().join("gone.csv"), 3, 90), 0);
-        // Tiny rows in a huge file size tables for a few million rows at most.
-        assert_eq!(estimated_rows(&path, 1_000_000, 1), 4_000_000);
-    }
 }
