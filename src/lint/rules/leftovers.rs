@@ -200,6 +200,9 @@ impl At<'_> {
 }
 
 /// The values where placeholders hide: hosts, addresses, usernames, identifiers and UUIDs.
+/// How the names of a payload's host, username, URL and server keys end.
+const IDENTITY_KEY_ENDS: [&str; 6] = ["HostName", "Host", "Username", "UserName", "URL", "Server"];
+
 fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(At<'a>, &'a str)> {
     let mut out = Vec::new();
     for key in ["PayloadIdentifier", "PayloadUUID"] {
@@ -215,9 +218,7 @@ fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(At<'a>, &'a str)> {
             let named = matches!(
                 key.as_str(),
                 "PayloadIdentifier" | "PayloadUUID" | "EmailAddress"
-            ) || ["HostName", "Host", "Username", "UserName", "URL", "Server"]
-                .iter()
-                .any(|end| key.ends_with(end));
+            ) || IDENTITY_KEY_ENDS.iter().any(|end| key.ends_with(end));
             if let (true, Some(s)) = (named, v.as_string()) {
                 out.push((At::Payload(i, key.as_str()), s));
             }
@@ -316,3 +317,23 @@ pub static HOST_WITHOUT_DOT: Rule = Rule {
         }
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mail_payloads_hosts_and_usernames_are_identity_keys() {
+        for key in [
+            INCOMING.host,
+            OUTGOING.host,
+            INCOMING.username,
+            OUTGOING.username,
+        ] {
+            assert!(
+                IDENTITY_KEY_ENDS.iter().any(|end| key.ends_with(end)),
+                "{key}"
+            );
+        }
+    }
+}
