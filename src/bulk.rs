@@ -369,7 +369,7 @@ type Claimed = (render::Rendered, Vec<u8>, u64, String);
 /// A row rendered, or the line and reason it could not be read.
 type RenderedRow = std::result::Result<Rendered, (u64, String)>;
 
-/// The claims made so far: addresses and file names, by the line that made them.
+/// The claims made so far: addresses, file names and identifiers, by the line that made them.
 struct Claims {
     emails: ClaimTable,
     files: ClaimTable,
@@ -385,9 +385,9 @@ type ClaimTable = hashbrown::HashMap<u64, u64, hashbrown::DefaultHashBuilder, st
 impl Default for Claims {
     fn default() -> Claims {
         Claims {
-            emails: hashbrown::HashMap::new_in(std::alloc::System),
-            files: hashbrown::HashMap::new_in(std::alloc::System),
-            identifiers: hashbrown::HashMap::new_in(std::alloc::System),
+            emails: ClaimTable::new_in(std::alloc::System),
+            files: ClaimTable::new_in(std::alloc::System),
+            identifiers: ClaimTable::new_in(std::alloc::System),
         }
     }
 }

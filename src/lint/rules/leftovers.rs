@@ -199,10 +199,10 @@ impl At<'_> {
     }
 }
 
-/// The values where placeholders hide: hosts, addresses, usernames, identifiers and UUIDs.
 /// How the names of a payload's host, username, URL and server keys end.
 const IDENTITY_KEY_ENDS: [&str; 6] = ["HostName", "Host", "Username", "UserName", "URL", "Server"];
 
+/// The values where placeholders hide: hosts, addresses, usernames, identifiers and UUIDs.
 fn identity_values<'a>(ctx: &Ctx<'a>) -> Vec<(At<'a>, &'a str)> {
     let mut out = Vec::new();
     for key in ["PayloadIdentifier", "PayloadUUID"] {
